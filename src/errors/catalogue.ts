@@ -1,0 +1,84 @@
+/**
+ * The one catalogue of AWS error codes Bulwark returns. Every code a service throws must be here:
+ * `AwsErrorCode` is derived from the keys, so the compiler rejects an unknown code, and
+ * catalogue.test.ts checks every entry is documented in docs/errors.md.
+ */
+
+/** How an error is attributed in AWS's wire formats. */
+export type Fault = 'Sender' | 'Receiver';
+
+/** Static facts about one AWS error code. */
+export interface ErrorSpec {
+  readonly status: number;
+  readonly fault: Fault;
+  readonly retryable: boolean;
+}
+
+const s = (status: number, fault: Fault = 'Sender', retryable = false): ErrorSpec => ({ status, fault, retryable });
+
+/** Every error code, with its HTTP status, fault and whether clients should retry. */
+export const ERROR_CATALOGUE = {
+  // Authentication (SigV4) — shared by all protocols; see authErrorFor() for per-protocol spelling.
+  MissingAuthenticationToken: s(403),
+  MissingAuthenticationTokenException: s(403),
+  IncompleteSignature: s(403),
+  IncompleteSignatureException: s(400),
+  InvalidClientTokenId: s(403),
+  UnrecognizedClientException: s(400),
+  SignatureDoesNotMatch: s(403),
+  InvalidSignatureException: s(400),
+  RequestExpired: s(400),
+  ExpiredToken: s(403),
+  ExpiredTokenException: s(400),
+  AccessDenied: s(403),
+  AccessDeniedException: s(400),
+  // Protocol and input.
+  SerializationException: s(400),
+  ValidationException: s(400),
+  ValidationError: s(400),
+  UnknownOperationException: s(400),
+  InvalidAction: s(400),
+  InvalidParameterValue: s(400),
+  InvalidParameterCombination: s(400),
+  MissingParameter: s(400),
+  MissingAction: s(400),
+  MalformedQueryString: s(404),
+  InvalidQueryParameter: s(400),
+  RequestEntityTooLarge: s(413),
+  RequestHeaderFieldsTooLarge: s(431),
+  UnsupportedMediaType: s(415),
+  NotFound: s(404),
+  MethodNotAllowed: s(405),
+  OptInRequired: s(403),
+  ThrottlingException: s(400, 'Sender', true),
+  Throttling: s(400, 'Sender', true),
+  // Platform.
+  ServiceUnavailable: s(503, 'Receiver', true),
+  ServiceUnavailableException: s(503, 'Receiver', true),
+  InternalFailure: s(500, 'Receiver', true),
+  InternalError: s(500, 'Receiver', true),
+  // IAM.
+  NoSuchEntity: s(404),
+  EntityAlreadyExists: s(409),
+  LimitExceeded: s(409),
+  DeleteConflict: s(409),
+  MalformedPolicyDocument: s(400),
+  InvalidInput: s(400),
+  ConcurrentModification: s(409),
+  ServiceFailure: s(500, 'Receiver', true),
+  PolicyEvaluation: s(500, 'Receiver'),
+  UnmodifiableEntity: s(400),
+  EntityTemporarilyUnmodifiable: s(409),
+  PasswordPolicyViolation: s(400),
+  // STS.
+  PackedPolicyTooLarge: s(400),
+  RegionDisabledException: s(403),
+} as const satisfies Record<string, ErrorSpec>;
+
+/** An AWS error code Bulwark can return. */
+export type AwsErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Looks up an error code's static facts. */
+export function errorSpec(code: AwsErrorCode): ErrorSpec {
+  return ERROR_CATALOGUE[code];
+}

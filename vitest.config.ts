@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // The machine has two cores; end-to-end suites start servers and external clients.
+    maxWorkers: 2,
+    globalSetup: ['test/global-setup.ts'],
+  },
+});
