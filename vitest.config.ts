@@ -8,6 +8,5 @@ export default defineConfig({
     pool: 'forks',
     // The machine has two cores; end-to-end suites start servers and external clients.
     maxWorkers: 2,
-    globalSetup: ['test/global-setup.ts'],
   },
 });
