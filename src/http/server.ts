@@ -1,0 +1,679 @@
+/**
+ * The API listener: one HTTP(S) endpoint that speaks AWS's wire protocols for every registered
+ * service. Per request: read the body under a cap, identify service and operation (X-Amz-Target,
+ * query Action, REST path), verify SigV4, check the credential scope matches, decode and validate
+ * the input against the model, authorize with IAM policies, run the handler, encode the output or
+ * the error per protocol, publish the API-call event and record metrics.
+ *
+ * Only this layer writes HTTP responses; services return values or throw AwsError.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts, type CredentialSecret } from '../auth/index.js';
+import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
+import { publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
+import type { Principal } from '../iam/principal.js';
+import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/policy/index.js';
+import { globalConditionContext, requestTagsOf } from './condition-context.js';
+import { ApiMetrics } from './metrics.js';
+import { ModelCodec, encodeError, parseFormBody } from './protocols/index.js';
+import type { OperationHandler, Protocol, RequestContext, ServiceDefinition } from './service.js';
+
+/** What the HTTP layer needs from the identity store (IamStore implements it). */
+export interface IdentityProvider {
+  resolveCredential(accessKeyId: string): Promise<
+    | { secretAccessKey: string; sessionToken?: string; expiration?: Date; principal: Principal }
+    | undefined
+  >;
+  policiesFor(principal: Principal): Promise<{ identity: CompiledPolicy[]; session: CompiledPolicy[]; boundary?: CompiledPolicy }>;
+}
+
+/** The seal operations exposed on /_bulwark/* (implemented by the barrier's SealManager). */
+export interface SealControl {
+  status(): { initialized: boolean; sealed: boolean; type: string | null; threshold: number; shares: number; progress: number };
+  /** Initializes a Shamir-sealed store; returns the shares and, if generated, root credentials. */
+  init(opts: { shares: number; threshold: number }): Promise<{ shares: string[]; rootCredentials?: { accessKeyId: string; secretAccessKey: string } }>;
+  submitUnsealShare(share: string): Promise<{ sealed: boolean; progress: number }>;
+  seal(): Promise<void>;
+  rekey(opts: { shares: number; threshold: number }, currentShares: string[]): Promise<{ shares: string[] }>;
+}
+
+/** Receives each API-call event before the response is sent (the audit trail's durable sink). */
+export type EventSink = (event: ApiCallEvent) => Promise<void>;
+
+/** Construction options of the API server. */
+export interface ApiServerOptions {
+  readonly region: string;
+  readonly accountId: string;
+  readonly identities: IdentityProvider;
+  readonly seal: SealControl;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  readonly version: string;
+  readonly storageKind: string;
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Awaited before each response; when it throws, mutating calls fail closed. */
+  readonly eventSink?: EventSink;
+}
+
+interface RegisteredService {
+  readonly def: ServiceDefinition;
+  readonly codec: ModelCodec;
+  readonly protocol: Protocol;
+  readonly signingName: string;
+}
+
+interface Route {
+  readonly svc: RegisteredService;
+  readonly op: string;
+  readonly handler: OperationHandler | undefined;
+  readonly pathParams?: Record<string, string>;
+  readonly params?: URLSearchParams;
+}
+
+const READ_ONLY_EXACT = /^(Get|List|Describe|Simulate|Lookup|Check)/;
+const JSON_CT = 'application/x-amz-json-1.1';
+const FORM_CT = /^application\/x-www-form-urlencoded/i;
+
+/** Internal reasons a request fails before reaching a service (to pick the error protocol). */
+class EarlyFailure {
+  constructor(
+    readonly protocol: Protocol,
+    readonly error: AwsError,
+    readonly service = 'unknown',
+    readonly operation = 'unknown',
+  ) {}
+}
+
+/** The API endpoint. Create, register services, then listen(). */
+export class ApiServer {
+  readonly metrics = new ApiMetrics();
+  private readonly byTarget = new Map<string, RegisteredService>();
+  private readonly bySigningName = new Map<string, RegisteredService>();
+  private readonly restServices: RegisteredService[] = [];
+  private readonly verifier = new SigV4Verifier();
+  private readonly server: http.Server;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly lookup: (akid: string) => Promise<CredentialSecret | undefined>;
+  private closing = false;
+
+  constructor(private readonly opts: ApiServerOptions) {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      const p = this.handle(req, res);
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+    };
+    const common: http.ServerOptions = {
+      // Bound slow clients and header floods on the control plane too.
+      requestTimeout: 60_000,
+      headersTimeout: 20_000,
+      keepAliveTimeout: 5_000,
+      maxHeaderSize: 16 * 1024,
+    };
+    this.server = opts.tls
+      ? https.createServer({ ...common, cert: opts.tls.cert, key: opts.tls.key }, handler)
+      : http.createServer(common, handler);
+    this.server.maxHeadersCount = 100;
+    this.lookup = async (akid) => {
+      const c = await this.opts.identities.resolveCredential(akid);
+      if (!c) return undefined;
+      return { secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}), ...(c.expiration ? { expiration: c.expiration } : {}) };
+    };
+  }
+
+  /** Registers a service's operations. Throws on duplicate targets or signing names. */
+  register(def: ServiceDefinition): void {
+    const codec = new ModelCodec(def.model);
+    const protocol = codec.protocol;
+    const signingName = def.signingName ?? def.model.metadata.signingName ?? def.name;
+    for (const op of Object.keys(def.operations)) {
+      if (!codec.hasOperation(op)) throw new Error(`service ${def.name}: operation ${op} is not in the model`);
+    }
+    const svc: RegisteredService = { def, codec, protocol, signingName };
+    if (this.bySigningName.has(signingName)) throw new Error(`duplicate service signing name ${signingName}`);
+    this.bySigningName.set(signingName, svc);
+    if (protocol === 'json') {
+      const prefix = def.model.metadata.targetPrefix;
+      if (!prefix) throw new Error(`service ${def.name}: json protocol without targetPrefix`);
+      this.byTarget.set(prefix, svc);
+    } else if (protocol === 'rest-json') {
+      this.restServices.push(svc);
+    }
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting connections and waits for in-flight requests to finish. */
+  async close(): Promise<void> {
+    this.closing = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    await Promise.allSettled([...this.inFlight]);
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = randomUUID();
+    const now = new Date();
+    let service = 'unknown';
+    let operation = 'unknown';
+    let status = 500;
+    try {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const query = q === -1 ? '' : url.slice(q + 1);
+      if (path.startsWith('/_bulwark/')) {
+        service = 'bulwark';
+        operation = path.slice(10);
+        status = await this.handleInternal(req, res, path, requestId);
+        return;
+      }
+      const guessed = guessProtocol(req.headers);
+      const body = await readBody(req, this.opts.maxBodyBytes).catch((e: unknown) => {
+        throw new EarlyFailure(guessed, isAwsError(e) ? e : awsError('SerializationException', 'Could not read request body'));
+      });
+      if (this.closing) res.setHeader('connection', 'close');
+      const result = await this.dispatch(req, { method: req.method ?? 'GET', path, query, headers: req.headers, body }, requestId, now);
+      service = result.service;
+      operation = result.operation;
+      status = result.status;
+      res.writeHead(result.status, result.headers);
+      res.end(result.body);
+    } catch (e) {
+      const f = e instanceof EarlyFailure ? e : new EarlyFailure('json', internalFailure(requestId));
+      if (!(e instanceof EarlyFailure)) this.opts.logger.error({ err: e, requestId }, 'unhandled error');
+      service = f.service;
+      operation = f.operation;
+      const out = encodeError(f.protocol, f.error, requestId);
+      status = out.status;
+      if (!res.headersSent) {
+        if (f.error.status === 413) out.headers.connection = 'close';
+        res.writeHead(out.status, out.headers);
+        res.end(out.body);
+      } else {
+        res.destroy();
+      }
+    } finally {
+      const secs = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.observe(service, operation, status, secs);
+    }
+  }
+
+  /** Routes, authenticates, authorizes and runs one API request; never throws. */
+  private async dispatch(
+    req: http.IncomingMessage,
+    parts: SignedRequestParts,
+    requestId: string,
+    now: Date,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer; service: string; operation: string }> {
+    const sourceIp = normalizeIp(req.socket.remoteAddress);
+    const userAgent = headerString(req.headers['user-agent']);
+    const secureTransport = this.opts.tls !== undefined;
+    let route: Route | undefined;
+    let protocol: Protocol = guessProtocol(req.headers);
+    let principal: Principal | undefined;
+    let accessKeyId: string | undefined;
+    let authenticated = false;
+    let input: Record<string, unknown> | undefined;
+    const resources: { arn: string; type?: string }[] = [];
+    let responseElements: Record<string, unknown> | null = null;
+    let errorOut: AwsError | undefined;
+    let out: { status: number; headers: Record<string, string>; body: Buffer } | undefined;
+
+    try {
+      if (this.opts.seal.status().sealed) throw awsError('ServiceUnavailable', 'Bulwark is sealed; unseal it with `bulwark operator unseal`.');
+      route = this.route(parts, protocol);
+      protocol = route.svc.protocol;
+
+      // Authenticate. Unauthenticated requests never reach service code.
+      let verified;
+      try {
+        verified = await this.verifier.verify(parts, this.lookup, now);
+      } catch (e) {
+        const akid = (e as { accessKeyId?: unknown }).accessKeyId;
+        if (typeof akid === 'string') accessKeyId = akid;
+        throw e;
+      }
+      accessKeyId = verified.accessKeyId;
+      const cred = await this.opts.identities.resolveCredential(verified.accessKeyId);
+      if (!cred) throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
+      principal = cred.principal;
+      if (verified.scope.service !== route.svc.signingName) {
+        throw awsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${route.svc.signingName}'. `);
+      }
+      const globalService = route.svc.def.name === 'iam';
+      if (verified.scope.region !== this.opts.region && !(globalService && verified.scope.region === 'us-east-1')) {
+        throw awsError('SignatureDoesNotMatch', `Credential should be scoped to a valid region. `);
+      }
+      authenticated = true;
+      if (!route.handler) {
+        const u = route.svc.def.unimplementedError;
+        if (u) throw awsError(u.code, u.message);
+        throw unknownOperation(protocol, route.op);
+      }
+
+      input = this.decode(route, parts);
+      const handler = route.handler;
+      const ctx = this.context(route, principal, input, requestId, now, sourceIp, userAgent, secureTransport, resources);
+      const authz = handler.authorization ?? 'identity';
+      if (authz === 'identity') {
+        const action = handler.action ?? `${route.svc.signingName}:${route.op}`;
+        const targets = handler.resources ? handler.resources(input, ctx) : ['*'];
+        for (const resource of targets) await ctx.authorize({ action, resource });
+      }
+      const output = (await handler.handler(input, ctx)) ?? {};
+      out = this.encode(route, output, requestId);
+      if (!handler.hideResponse) responseElements = route.svc.codec.redactOutput(route.op, output);
+    } catch (e) {
+      if (isAwsError(e)) errorOut = e;
+      else {
+        this.opts.logger.error({ err: e, requestId, service: route?.svc.def.name, operation: route?.op }, 'handler failed');
+        errorOut = internalFailure(requestId);
+      }
+    }
+
+    const svcName = route?.svc.def.name ?? 'unknown';
+    const opName = route?.op ?? 'unknown';
+    if (errorOut) {
+      const wire = protocol === 'json' || protocol === 'rest-json' ? toJsonFlavour(errorOut) : errorOut;
+      out = encodeError(protocol, wire, requestId, { xmlNamespace: route?.svc.def.model.metadata.xmlNamespace ?? 'https://iam.amazonaws.com/doc/2010-05-08/' });
+    }
+    const result = out as { status: number; headers: Record<string, string>; body: Buffer };
+
+    // Publish the API-call event: every routed call, and failed authentication with a known key.
+    if (route && (authenticated || accessKeyId !== undefined)) {
+      const handler = route.handler;
+      const event: ApiCallEvent = {
+        time: now,
+        requestId,
+        eventId: randomUUID(),
+        identity: identityOf(principal, accessKeyId),
+        sourceIp,
+        userAgent,
+        service: svcName,
+        eventSource: route.svc.def.eventSource,
+        operation: opName,
+        region: this.opts.region,
+        readOnly: handler?.readOnly ?? READ_ONLY_EXACT.test(opName),
+        resources,
+        requestParameters: input ? route.svc.codec.redactInput(route.op, input, handler?.redact) : null,
+        responseElements: errorOut ? null : responseElements,
+        ...(errorOut ? { errorCode: errorOut.code, errorMessage: errorOut.message } : {}),
+        httpStatus: result.status,
+        ...(secureTransport ? { tls: tlsDetails(req) } : {}),
+        authenticated,
+      };
+      publishApiCall(event);
+      if (this.opts.eventSink) {
+        try {
+          await this.opts.eventSink(event);
+        } catch (e) {
+          this.opts.logger.error({ err: e, requestId }, 'event sink failed');
+          if (!event.readOnly && !errorOut) {
+            const fail = awsError('ServiceUnavailable', 'The audit trail is unavailable; the request was not recorded.');
+            const wire = protocol === 'query' ? fail : toJsonFlavour(fail);
+            const o = encodeError(protocol, wire, requestId);
+            return { ...o, service: svcName, operation: opName };
+          }
+        }
+      }
+    }
+    return { ...result, service: svcName, operation: opName };
+  }
+
+  /** Identifies the service and operation, or throws the protocol's error. */
+  private route(parts: SignedRequestParts, guessed: Protocol): Route {
+    const target = headerString(parts.headers['x-amz-target']);
+    if (target) {
+      if (parts.method !== 'POST') throw awsError('UnknownOperationException', 'Only POST is supported for this API.');
+      const dot = target.lastIndexOf('.');
+      const svc = dot > 0 ? this.byTarget.get(target.slice(0, dot)) : undefined;
+      const op = dot > 0 ? target.slice(dot + 1) : '';
+      if (!svc || !svc.codec.hasOperation(op)) throw awsError('UnknownOperationException', 'Unknown operation ' + target.slice(0, 128));
+      const ct = headerString(parts.headers['content-type']);
+      if (ct && !ct.startsWith('application/x-amz-json-1.') && !ct.startsWith('application/json')) {
+        throw awsError('UnsupportedMediaType', `Unsupported Media Type: ${ct.slice(0, 64)}`);
+      }
+      return { svc, op, handler: svc.def.operations[op] };
+    }
+    if (guessed === 'query') {
+      const params = parts.method === 'POST' ? parseFormBody(parts.body) : parseFormBody(Buffer.from(parts.query));
+      const action = params.get('Action');
+      if (!action) throw awsError('MissingAction', 'Missing Action');
+      // IAM and STS share the form protocol: the credential scope names the service.
+      const scopeService = credentialScopeService(parts);
+      if (scopeService === undefined) throw awsError('MissingAuthenticationToken', 'Request is missing Authentication Token');
+      const svc = this.bySigningName.get(scopeService);
+      if (!svc || svc.protocol !== 'query') {
+        throw awsError('SignatureDoesNotMatch', `Credential should be scoped to correct service. `);
+      }
+      const version = params.get('Version');
+      if (!svc.codec.hasOperation(action) || (version !== null && version !== svc.def.model.metadata.apiVersion)) {
+        throw awsError('InvalidAction', `Could not find operation ${action.slice(0, 128)} for version ${(version ?? 'NO_VERSION_SPECIFIED').slice(0, 32)}`);
+      }
+      return { svc, op: action, handler: svc.def.operations[action], params };
+    }
+    for (const svc of this.restServices) {
+      const m = svc.codec.matchRest(parts.method, parts.path);
+      if (!m) continue;
+      if ('methodNotAllowed' in m) throw awsError('MethodNotAllowed', 'The requested method is not allowed for this resource.');
+      return { svc, op: m.op, handler: svc.def.operations[m.op], pathParams: m.pathParams };
+    }
+    if (!SigV4Verifier.hasAuth(parts)) throw awsError('MissingAuthenticationToken', 'Missing Authentication Token');
+    throw awsError('UnknownOperationException', 'The requested operation is not recognized by any service.');
+  }
+
+  private decode(route: Route, parts: SignedRequestParts): Record<string, unknown> {
+    const { codec } = route.svc;
+    switch (route.svc.protocol) {
+      case 'json':
+        return codec.decodeJson(route.op, parts.body);
+      case 'query':
+        return codec.decodeQuery(route.op, route.params as URLSearchParams);
+      case 'rest-json':
+        return codec.decodeRest(route.op, {
+          pathParams: route.pathParams ?? {},
+          query: new URLSearchParams(parts.query),
+          headers: parts.headers as Record<string, string | string[] | undefined>,
+          body: parts.body,
+        });
+    }
+  }
+
+  private encode(route: Route, output: Record<string, unknown>, requestId: string): { status: number; headers: Record<string, string>; body: Buffer } {
+    const { codec } = route.svc;
+    switch (route.svc.protocol) {
+      case 'json':
+        return { status: 200, headers: { 'content-type': JSON_CT, 'x-amzn-requestid': requestId }, body: codec.encodeJson(route.op, output) };
+      case 'query':
+        return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: codec.encodeQuery(route.op, output, requestId) };
+      case 'rest-json': {
+        const r = codec.encodeRest(route.op, output);
+        return { status: r.status, headers: { ...r.headers, 'x-amzn-requestid': requestId }, body: r.body };
+      }
+    }
+  }
+
+  private context(
+    route: Route,
+    principal: Principal,
+    input: Record<string, unknown>,
+    requestId: string,
+    now: Date,
+    sourceIp: string,
+    userAgent: string,
+    secureTransport: boolean,
+    resources: { arn: string; type?: string }[],
+  ): RequestContext {
+    const conditionContext = globalConditionContext({
+      principal,
+      sourceIp,
+      now,
+      secureTransport,
+      region: this.opts.region,
+      userAgent,
+      ...(() => {
+        const t = requestTagsOf(input);
+        return t ? { requestTags: t } : {};
+      })(),
+    });
+    const identities = this.opts.identities;
+    const protocol = route.svc.protocol;
+    const authzPrincipal: AuthzPrincipal = {
+      type: principal.type,
+      accountId: principal.accountId,
+      arn: principal.arn,
+      ...(principal.roleArn ? { roleArn: principal.roleArn } : {}),
+    };
+    return {
+      requestId,
+      region: this.opts.region,
+      accountId: this.opts.accountId,
+      principal,
+      sourceIp,
+      userAgent,
+      secureTransport,
+      now,
+      service: route.svc.def.name,
+      operation: route.op,
+      conditionContext,
+      async authorize(req) {
+        // The root user is allowed everything its account owns, unless a resource policy denies.
+        if (principal.type === 'Root' && !req.resourcePolicy) return;
+        const policies = await identities.policiesFor(principal);
+        let context = conditionContext;
+        if (req.context && req.context.size > 0) {
+          context = new Map(conditionContext);
+          for (const [k, v] of req.context) context.set(k, v);
+        }
+        const decision = evaluate(
+          {
+            identityPolicies: policies.identity,
+            ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
+            ...(req.requireResourcePolicy ? { requireResourcePolicy: true } : {}),
+            sessionPolicies: policies.session,
+            ...(policies.boundary ? { permissionsBoundary: policies.boundary } : {}),
+          },
+          { principal: authzPrincipal, action: req.action, resource: req.resource, context },
+        );
+        if (decision.decision === 'allowed') return;
+        const why =
+          decision.decision === 'explicitDeny'
+            ? `with an explicit deny in ${req.resourcePolicy && decision.matched.some((m) => m.source === req.resourcePolicy?.source && m.effect === 'Deny') ? 'a resource-based policy' : 'an identity-based policy'}`
+            : req.resourcePolicy
+              ? 'because no resource-based policy allows the ' + req.action + ' action'
+              : 'because no identity-based policy allows the ' + req.action + ' action';
+        throw awsError(
+          protocol === 'query' ? 'AccessDenied' : 'AccessDeniedException',
+          `User: ${principal.arn} is not authorized to perform: ${req.action} on resource: ${req.resource} ${why}`,
+        );
+      },
+      addResource(arn, type) {
+        resources.push(type ? { arn, type } : { arn });
+      },
+    };
+  }
+
+  /** /_bulwark/health, /metrics, /seal-status, /init, /unseal, /seal, /rekey. */
+  private async handleInternal(req: http.IncomingMessage, res: http.ServerResponse, path: string, requestId: string): Promise<number> {
+    const send = (status: number, body: unknown, contentType = 'application/json'): number => {
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      res.writeHead(status, { 'content-type': contentType, 'x-amzn-requestid': requestId, 'cache-control': 'no-store' });
+      res.end(text);
+      return status;
+    };
+    const method = req.method ?? 'GET';
+    const st = this.opts.seal.status();
+    if (path === '/_bulwark/health' && (method === 'GET' || method === 'HEAD')) {
+      return send(200, {
+        status: st.sealed ? 'sealed' : this.closing ? 'draining' : 'ok',
+        sealed: st.sealed,
+        initialized: st.initialized,
+        version: this.opts.version,
+        storage: this.opts.storageKind,
+        region: this.opts.region,
+        accountId: this.opts.accountId,
+      });
+    }
+    if (path === '/_bulwark/metrics' && method === 'GET') {
+      return send(200, await this.metrics.registry.metrics(), this.metrics.registry.contentType);
+    }
+    if (path === '/_bulwark/seal-status' && method === 'GET') return send(200, st);
+    if (method !== 'POST') return send(404, { __type: 'NotFound', message: 'Not found' });
+    let body: Record<string, unknown>;
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, 64 * 1024);
+      const parsed: unknown = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return send(400, { __type: 'SerializationException', message: 'Body must be a JSON object' });
+    }
+    try {
+      switch (path) {
+        case '/_bulwark/init': {
+          const shares = Number(body.shares ?? body.secret_shares);
+          const threshold = Number(body.threshold ?? body.secret_threshold);
+          return send(200, await this.opts.seal.init({ shares, threshold }));
+        }
+        case '/_bulwark/unseal': {
+          if (typeof body.key !== 'string') return send(400, { __type: 'ValidationException', message: "'key' (one unseal share) is required" });
+          return send(200, await this.opts.seal.submitUnsealShare(body.key));
+        }
+        case '/_bulwark/rekey': {
+          const current = body.currentShares;
+          if (!Array.isArray(current) || !current.every((s) => typeof s === 'string')) {
+            return send(400, { __type: 'ValidationException', message: "'currentShares' (a threshold of current unseal shares) is required" });
+          }
+          return send(200, await this.opts.seal.rekey({ shares: Number(body.shares), threshold: Number(body.threshold) }, current as string[]));
+        }
+        case '/_bulwark/seal': {
+          // Sealing needs the root user's SigV4 signature, scoped to the 'bulwark' service.
+          if (st.sealed) return send(200, { sealed: true });
+          const url = req.url ?? '/';
+          const q = url.indexOf('?');
+          const verified = await this.verifier.verify(
+            { method, path, query: q === -1 ? '' : url.slice(q + 1), headers: req.headers, body: raw },
+            this.lookup,
+            new Date(),
+          );
+          const cred = await this.opts.identities.resolveCredential(verified.accessKeyId);
+          if (verified.scope.service !== 'bulwark' || cred?.principal.type !== 'Root') {
+            return send(403, { __type: 'AccessDeniedException', message: 'Only the root user can seal Bulwark' });
+          }
+          await this.opts.seal.seal();
+          this.opts.logger.warn({ requestId }, 'sealed by operator request');
+          return send(200, { sealed: true });
+        }
+        default:
+          return send(404, { __type: 'NotFound', message: 'Not found' });
+      }
+    } catch (e) {
+      if (isAwsError(e)) return send(e.status, { __type: e.code, message: e.message });
+      const message = e instanceof Error ? e.message : 'failed';
+      return send(400, { __type: 'ValidationException', message });
+    }
+  }
+}
+
+/** Reads a request body, rejecting (413) once it passes `limit` bytes. */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    req.resume();
+    throw awsError('RequestEntityTooLarge', `Request body exceeds the ${limit} byte limit`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > limit) {
+      req.resume();
+      throw awsError('RequestEntityTooLarge', `Request body exceeds the ${limit} byte limit`);
+    }
+    chunks.push(b);
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+}
+
+function guessProtocol(headers: http.IncomingHttpHeaders): Protocol {
+  if (headers['x-amz-target'] !== undefined) return 'json';
+  const ct = headerString(headers['content-type']);
+  if (FORM_CT.test(ct)) return 'query';
+  return 'rest-json';
+}
+
+function headerString(v: string | string[] | undefined): string {
+  if (v === undefined) return '';
+  return Array.isArray(v) ? v.join(',') : v;
+}
+
+/** The service named in the request's SigV4 credential scope, if any (no verification). */
+function credentialScopeService(parts: SignedRequestParts): string | undefined {
+  const auth = headerString(parts.headers.authorization);
+  let cred: string | undefined;
+  if (auth) {
+    const m = /Credential=([^,\s]+)/.exec(auth);
+    cred = m?.[1];
+  } else if (parts.query.includes('X-Amz-Credential=')) {
+    const v = new URLSearchParams(parts.query).get('X-Amz-Credential');
+    cred = v ?? undefined;
+  }
+  if (!cred) return undefined;
+  const segs = cred.split('/');
+  return segs.length >= 5 ? segs[segs.length - 2] : undefined;
+}
+
+function normalizeIp(addr: string | undefined): string {
+  if (!addr) return '0.0.0.0';
+  return addr.startsWith('::ffff:') ? addr.slice(7) : addr;
+}
+
+function internalFailure(requestId: string): AwsError {
+  return awsError('InternalFailure', `An internal error occurred. Request ID: ${requestId}`);
+}
+
+function unknownOperation(protocol: Protocol, op: string): AwsError {
+  return protocol === 'query'
+    ? awsError('InvalidAction', `The action ${op} is not valid for this web service.`)
+    : awsError('UnknownOperationException', `Operation ${op} is not supported.`);
+}
+
+const JSON_FLAVOUR: Partial<Record<AwsErrorCode, AwsErrorCode>> = {
+  AccessDenied: 'AccessDeniedException',
+  ValidationError: 'ValidationException',
+  ServiceUnavailable: 'ServiceUnavailableException',
+};
+
+/** Maps query-protocol spellings of shared errors to what JSON-protocol services return. */
+function toJsonFlavour(e: AwsError): AwsError {
+  const auth = authErrorForJsonProtocol(e.code);
+  const code = auth ?? JSON_FLAVOUR[e.code];
+  return code && code !== e.code ? new AwsError(code, e.message, e.fields as Record<string, unknown> | undefined) : e;
+}
+
+function identityOf(p: Principal | undefined, accessKeyId: string | undefined): EventIdentity {
+  if (!p) return { type: 'Unknown', ...(accessKeyId ? { accessKeyId } : {}) };
+  return {
+    type: p.type,
+    accountId: p.accountId,
+    arn: p.arn,
+    principalId: p.principalId,
+    accessKeyId: p.accessKeyId,
+    ...(p.userName ? { userName: p.userName } : {}),
+    ...(p.roleArn ? { roleArn: p.roleArn } : {}),
+    ...(p.roleName ? { roleName: p.roleName } : {}),
+    ...(p.sessionName ? { sessionName: p.sessionName } : {}),
+    temporary: p.temporary,
+    ...(p.tokenIssueTime ? { tokenIssueTime: p.tokenIssueTime.toISOString() } : {}),
+    ...(p.mfaPresent !== undefined ? { mfaPresent: p.mfaPresent } : {}),
+  };
+}
+
+function tlsDetails(req: http.IncomingMessage): { version: string; cipherSuite: string; clientProvidedHostHeader: string } {
+  const sock = req.socket as TLSSocket;
+  return {
+    version: sock.getProtocol?.() ?? 'unknown',
+    cipherSuite: sock.getCipher?.()?.standardName ?? 'unknown',
+    clientProvidedHostHeader: headerString(req.headers.host),
+  };
+}

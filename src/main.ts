@@ -1,0 +1,195 @@
+/**
+ * The composition root: the one place that picks a physical backend, wires the barrier and seal,
+ * the identity store, the services and the API listener together, and owns their lifecycle.
+ */
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { SealManager } from './barrier/index.js';
+import type { BulwarkConfig } from './config/index.js';
+import { ApiServer, type EventSink, type IdentityProvider, type SealControl } from './http/index.js';
+import { IamStore, iamService } from './iam/index.js';
+import type { Principal } from './iam/principal.js';
+import { openPhysicalBackend } from './storage/index.js';
+import type { PhysicalBackend } from './storage/types.js';
+import { stsService } from './sts/index.js';
+
+/** The package version, read once. */
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Root credentials, shown once when generated. */
+export interface RootCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** A running Bulwark node. */
+export interface RunningBulwark {
+  /** The API endpoint, e.g. http://127.0.0.1:4599 */
+  readonly endpoint: string;
+  readonly config: BulwarkConfig;
+  /** Set when this start generated the root user's access key. */
+  readonly generatedRootCredentials?: RootCredentials;
+  /** True when the store is sealed (shamir mode waiting for unseal shares). */
+  sealed(): boolean;
+  /** Graceful stop: refuse new connections, finish in-flight requests, close storage. */
+  close(): Promise<void>;
+}
+
+/** Options that tests and the CLI set beyond the configuration. */
+export interface StartOptions {
+  readonly logger?: Logger;
+  /** Called with human-readable start-up lines (the CLI prints them). */
+  readonly print?: (line: string) => void;
+  readonly eventSink?: EventSink;
+}
+
+/**
+ * Identity store that exists only while unsealed: created at unseal, dropped at seal so no cached
+ * secret outlives the seal.
+ */
+class UnsealedIdentities implements IdentityProvider {
+  active = false;
+  constructor(readonly store: IamStore) {}
+
+  async resolveCredential(accessKeyId: string): ReturnType<IamStore['resolveCredential']> {
+    return this.active ? this.store.resolveCredential(accessKeyId) : undefined;
+  }
+
+  async policiesFor(principal: Principal): ReturnType<IamStore['policiesFor']> {
+    if (!this.active) return { identity: [], session: [] };
+    return this.store.policiesFor(principal);
+  }
+}
+
+/** Starts a node from a resolved configuration. */
+export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {}): Promise<RunningBulwark> {
+  const logger = opts.logger ?? pino({ level: config.logLevel }, pino.destination(2));
+  const print = opts.print ?? ((): void => {});
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const physical: PhysicalBackend = await openPhysicalBackend({ storage: config.storage, dataDir: config.dataDir });
+  const seal = new SealManager(physical, { dataDir: config.dataDir });
+  await seal.load();
+  const store = new IamStore(seal.barrier, { accountId: config.accountId });
+  const identities = new UnsealedIdentities(store);
+  let generated: RootCredentials | undefined;
+
+  /** After every unseal: load identities and make sure the root user has an access key. */
+  const onUnsealed = async (): Promise<RootCredentials | undefined> => {
+    await store.load();
+    const given =
+      config.rootAccessKeyId && config.rootSecretAccessKey
+        ? { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey }
+        : undefined;
+    const root = await store.ensureRootAccessKey(given);
+    identities.active = true;
+    if (root.created && !given) {
+      const file = join(config.dataDir, 'root-credentials');
+      writeFileSync(
+        file,
+        `[default]\naws_access_key_id = ${root.accessKeyId}\naws_secret_access_key = ${root.secretAccessKey}\n`,
+        { mode: 0o600 },
+      );
+      chmodSync(file, 0o600);
+      return { accessKeyId: root.accessKeyId, secretAccessKey: root.secretAccessKey };
+    }
+    return undefined;
+  };
+
+  let st = seal.status();
+  if (!st.initialized && config.seal === 'dev') {
+    await seal.initDev();
+    logger.warn('dev seal: the unseal key is stored in the data directory; use --seal shamir in production');
+  } else if (st.initialized && st.type === 'dev') {
+    if (config.seal === 'shamir') logger.warn('this data directory was initialized with the dev seal; it stays dev');
+    await seal.autoUnsealDev();
+    logger.warn('dev seal: auto-unsealed from the key file in the data directory');
+  } else if (st.initialized && st.type === 'shamir' && config.unsealKey) {
+    await seal.unsealWithShares(config.unsealKey.split(',').map((s) => s.trim()).filter(Boolean));
+  }
+  st = seal.status();
+  if (!st.sealed) generated = await onUnsealed();
+
+  const sealControl: SealControl = {
+    status: () => seal.status(),
+    async init({ shares, threshold }) {
+      const r = await seal.init({ shares, threshold });
+      await seal.unsealWithShares(r.shares.slice(0, threshold));
+      const creds = await onUnsealed();
+      return { shares: r.shares, ...(creds ? { rootCredentials: creds } : {}) };
+    },
+    async submitUnsealShare(share) {
+      const r = await seal.submitUnsealShare(share);
+      if (!r.sealed && !identities.active) await onUnsealed();
+      return r;
+    },
+    async seal() {
+      identities.active = false;
+      await seal.seal();
+    },
+    rekey: (o, current) => seal.rekey(o, current),
+  };
+
+  const tls = config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined;
+  const server = new ApiServer({
+    region: config.region,
+    accountId: config.accountId,
+    identities,
+    seal: sealControl,
+    logger,
+    maxBodyBytes: config.maxBodyBytes,
+    version: VERSION,
+    storageKind: physical.kind,
+    ...(tls ? { tls } : {}),
+    ...(opts.eventSink ? { eventSink: opts.eventSink } : {}),
+  });
+  server.register(iamService(store));
+  server.register(stsService(store));
+
+  const addr = await server.listen(config.apiListen.host, config.apiListen.port);
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const endpoint = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
+  logger.info({ endpoint, storage: physical.kind, sealed: seal.status().sealed }, 'bulwark listening');
+
+  print(`Bulwark ${VERSION} listening on ${endpoint} (storage: ${physical.kind}, data: ${config.dataDir})`);
+  if (seal.status().sealed) {
+    print(
+      seal.status().initialized
+        ? 'Bulwark is sealed. Unseal it with: bulwark operator unseal <share>'
+        : 'Bulwark is not initialized. Run: bulwark operator init --key-shares 5 --key-threshold 3',
+    );
+  }
+  if (generated) printCredentials(print, endpoint, config.region, generated, join(config.dataDir, 'root-credentials'));
+
+  let closed = false;
+  return {
+    endpoint,
+    config,
+    ...(generated ? { generatedRootCredentials: generated } : {}),
+    sealed: () => seal.status().sealed,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await physical.close();
+      logger.flush?.();
+    },
+  };
+}
+
+/** Prints the generated root credentials once, with the lines that point the AWS CLI at Bulwark. */
+export function printCredentials(print: (l: string) => void, endpoint: string, region: string, c: RootCredentials, file: string): void {
+  print('');
+  print('Root user access key generated (shown once; also saved to ' + file + ', mode 0600):');
+  print('');
+  print(`  export AWS_ENDPOINT_URL=${endpoint}`);
+  print(`  export AWS_ACCESS_KEY_ID=${c.accessKeyId}`);
+  print(`  export AWS_SECRET_ACCESS_KEY=${c.secretAccessKey}`);
+  print(`  export AWS_REGION=${region}`);
+  print(`  export AWS_DEFAULT_REGION=${region}`);
+  print('');
+  print('Then try: aws sts get-caller-identity');
+}
