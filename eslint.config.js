@@ -1,6 +1,7 @@
 // Lint rules, including the import boundaries that keep key material and storage in their layers.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 /** Folders whose internals only their own index.ts may expose. */
 const layers = ['http', 'auth', 'iam', 'sts', 'storage', 'barrier', 'audit', 'events', 'cli', 'errors', 'config'];
@@ -9,6 +10,7 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     files: ['**/*.ts'],
     rules: {

@@ -105,7 +105,8 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     logger.warn('dev seal: the unseal key is stored in the data directory; use --seal shamir in production');
   } else if (st.initialized && st.type === 'dev') {
     if (config.seal === 'shamir') logger.warn('this data directory was initialized with the dev seal; it stays dev');
-    await seal.autoUnsealDev();
+    const r = await seal.autoUnsealDev();
+    for (const w of r.warnings) logger.warn(w);
     logger.warn('dev seal: auto-unsealed from the key file in the data directory');
   } else if (st.initialized && st.type === 'shamir' && config.unsealKey) {
     await seal.unsealWithShares(config.unsealKey.split(',').map((s) => s.trim()).filter(Boolean));

@@ -156,7 +156,7 @@ describe('an IAM user with a policy', () => {
     await awsCli(server.endpoint, ROOT_KEY, ['iam', 'create-user', '--user-name', 'carol']);
     await iam(ROOT_KEY).send(new CreateRoleCommand({ RoleName: 'carols', AssumeRolePolicyDocument: trust }));
     await expect(
-      sts(alice).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/carols`, RoleSessionName: 's' })),
+      sts(alice).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/carols`, RoleSessionName: 'probe' })),
     ).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 });

@@ -22,6 +22,10 @@ function iam(endpoint: string): IAMClient {
   return new IAMClient({ endpoint, region: 'us-east-1', credentials: ROOT_KEY, maxAttempts: 1 });
 }
 
+async function health(s: TestServer): Promise<{ sealed: boolean; initialized: boolean; status: string }> {
+  return (await (await fetch(s.endpoint + '/_bulwark/health')).json()) as { sealed: boolean; initialized: boolean; status: string };
+}
+
 function filesUnder(dir: string): string[] {
   const out: string[] = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -75,8 +79,7 @@ describe('the Shamir seal', () => {
       await s.stop();
       removeDir(dir);
     });
-    const health = await (await fetch(s.endpoint + '/_bulwark/health')).json();
-    expect(health).toMatchObject({ sealed: true, initialized: false });
+    expect(await health(s)).toMatchObject({ sealed: true, initialized: false });
     const sealedCall = await awsCli(s.endpoint, ROOT_KEY, ['sts', 'get-caller-identity']);
     expect(sealedCall.stderr).toContain('ServiceUnavailable');
 
@@ -87,7 +90,7 @@ describe('the Shamir seal', () => {
     expect(await s.stop()).toBe(0);
 
     s = await startServer({ dataDir: dir, args: ['--seal', 'shamir'] });
-    expect((await (await fetch(s.endpoint + '/_bulwark/health')).json()).sealed).toBe(true);
+    expect((await health(s)).sealed).toBe(true);
     const denied = await awsCli(s.endpoint, ROOT_KEY, ['sts', 'get-caller-identity']);
     expect(denied.stderr).toContain('(ServiceUnavailable)');
     const one = await run(process.execPath, [BIN, 'operator', 'unseal', '--address', s.endpoint, shares[2] as string]);
@@ -98,7 +101,18 @@ describe('the Shamir seal', () => {
     expect(await s.stop()).toBe(0);
 
     s = await startServer({ dataDir: dir, args: ['--seal', 'shamir'], env: { BULWARK_UNSEAL_KEY: `${shares[1]},${shares[2]}` } });
-    expect((await (await fetch(s.endpoint + '/_bulwark/health')).json()).sealed).toBe(false);
+    expect((await health(s)).sealed).toBe(false);
+
+    // Sealing needs the root user's signature; afterwards every API call answers 503.
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: ROOT_KEY.accessKeyId, AWS_SECRET_ACCESS_KEY: ROOT_KEY.secretAccessKey };
+    const badEnv = { ...env, AWS_SECRET_ACCESS_KEY: 'not-the-root-secret-000000000000' };
+    const refused = await run(process.execPath, [BIN, 'operator', 'seal', '--address', s.endpoint], { env: badEnv }).catch((e: { code: number; stderr: string }) => e);
+    expect((refused as { code: number }).code).toBe(1);
+    expect((await health(s)).sealed).toBe(false);
+    const sealed = await run(process.execPath, [BIN, 'operator', 'seal', '--address', s.endpoint], { env });
+    expect(sealed.stdout).toContain('Sealed: true');
+    expect((await health(s)).sealed).toBe(true);
+    expect((await awsCli(s.endpoint, ROOT_KEY, ['sts', 'get-caller-identity'])).stderr).toContain('(ServiceUnavailable)');
   });
 });
 

@@ -3,6 +3,9 @@
  * /_bulwark/* endpoints. Shares are printed once and never stored by Bulwark.
  */
 import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signRequest } from '../auth/index.js';
 
 interface Common {
   address?: string;
@@ -27,6 +30,23 @@ async function call(base: string, path: string, body?: unknown): Promise<Record<
 function fail(e: unknown): never {
   process.stderr.write(`bulwark: ${(e as Error).message}\n`);
   process.exit(1);
+}
+
+/** Root credentials from the environment or the data directory's root-credentials file. */
+function rootCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } {
+  const id = process.env.AWS_ACCESS_KEY_ID;
+  const secret = process.env.AWS_SECRET_ACCESS_KEY;
+  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, 'root-credentials'), 'utf8');
+  } catch {
+    throw new Error('no root credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --data-dir');
+  }
+  const akid = /aws_access_key_id\s*=\s*(\S+)/.exec(text)?.[1];
+  const sk = /aws_secret_access_key\s*=\s*(\S+)/.exec(text)?.[1];
+  if (!akid || !sk) throw new Error('root-credentials file is malformed');
+  return { accessKeyId: akid, secretAccessKey: sk };
 }
 
 const addr = (): Option => new Option('--address <url>', 'Bulwark API endpoint (env BULWARK_ADDR, default http://127.0.0.1:4599)');
@@ -82,6 +102,34 @@ export function operatorCommands(): Command {
         const r = await call(address(o), '/_bulwark/seal-status');
         process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         if (r.sealed) process.exitCode = 2;
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  op.command('seal')
+    .description("Seal a running node (needs the root user's access key: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or <data-dir>/root-credentials)")
+    .addOption(addr())
+    .addOption(new Option('--data-dir <dir>', 'read root credentials from <dir>/root-credentials (env BULWARK_DATA_DIR)'))
+    .action(async (o: Common & { dataDir?: string }) => {
+      try {
+        const creds = rootCredentials(o.dataDir ?? process.env.BULWARK_DATA_DIR ?? './.bulwark');
+        const url = new URL(address(o) + '/_bulwark/seal');
+        const body = Buffer.from('{}');
+        const headers = signRequest({
+          method: 'POST',
+          url,
+          headers: { 'content-type': 'application/json' },
+          body,
+          region: process.env.BULWARK_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
+          service: 'bulwark',
+          credentials: creds,
+        });
+        delete headers.host;
+        const res = await fetch(url, { method: 'POST', headers, body });
+        const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+        if (!res.ok) throw new Error(`${String(json.__type ?? res.status)}: ${String(json.message ?? res.statusText)}`);
+        process.stdout.write('Sealed: true\n');
       } catch (e) {
         fail(e);
       }

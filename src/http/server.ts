@@ -17,7 +17,7 @@ import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts, type 
 import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
 import { publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { Principal } from '../iam/principal.js';
-import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/policy/index.js';
+import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/index.js';
 import { globalConditionContext, requestTagsOf } from './condition-context.js';
 import { ApiMetrics } from './metrics.js';
 import { ModelCodec, encodeError, parseFormBody } from './protocols/index.js';
@@ -190,7 +190,7 @@ export class ApiServer {
         throw new EarlyFailure(guessed, isAwsError(e) ? e : awsError('SerializationException', 'Could not read request body'));
       });
       if (this.closing) res.setHeader('connection', 'close');
-      const result = await this.dispatch(req, { method: req.method ?? 'GET', path, query, headers: req.headers, body }, requestId, now);
+      const result = await this.dispatch(req, { method: req.method ?? 'GET', path, query, headers: req.headersDistinct, body }, requestId, now);
       service = result.service;
       operation = result.operation;
       status = result.status;
@@ -551,7 +551,7 @@ export class ApiServer {
           const url = req.url ?? '/';
           const q = url.indexOf('?');
           const verified = await this.verifier.verify(
-            { method, path, query: q === -1 ? '' : url.slice(q + 1), headers: req.headers, body: raw },
+            { method, path, query: q === -1 ? '' : url.slice(q + 1), headers: req.headersDistinct, body: raw },
             this.lookup,
             new Date(),
           );

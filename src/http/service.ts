@@ -4,7 +4,7 @@
  * authorization, decoding/validation against the model, encoding, errors, events and metrics.
  */
 import type { Principal } from '../iam/principal.js';
-import type { CompiledPolicy, ConditionContext } from '../iam/policy/types.js';
+import type { CompiledPolicy, ConditionContext } from '../iam/index.js';
 import type { AwsErrorCode } from '../errors/index.js';
 
 /** The wire protocols Bulwark speaks. */

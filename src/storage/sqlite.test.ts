@@ -1,0 +1,66 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { backendConformance } from './conformance.js';
+import { openPhysicalBackend } from './index.js';
+import { SqliteBackend } from './sqlite.js';
+
+const root = mkdtempSync(join(tmpdir(), 'bulwark-sqlite-'));
+let n = 0;
+const freshDir = (): string => join(root, `d${n++}`);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+backendConformance('sqlite', () => SqliteBackend.open({ dataDir: freshDir() }));
+
+describe('SqliteBackend', () => {
+  it('creates the directory 0700 and the database files 0600, in WAL mode with synchronous=FULL', async () => {
+    const dir = join(freshDir(), 'nested');
+    const b = await SqliteBackend.open({ dataDir: dir });
+    await b.put('k', Buffer.from('v'));
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const f of ['bulwark.db', 'bulwark.db-wal', 'bulwark.db-shm']) {
+      expect(statSync(join(dir, f)).mode & 0o777, f).toBe(0o600);
+    }
+    await b.close();
+    const db = new Database(join(dir, 'bulwark.db'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('reports synchronous = FULL on its own connection', async () => {
+    const dir = freshDir();
+    const b = await SqliteBackend.open({ dataDir: dir });
+    const db = (b as unknown as { db: Database.Database }).db;
+    expect(db.pragma('synchronous', { simple: true })).toBe(2);
+    await b.close();
+  });
+
+  it('persists across close and reopen', async () => {
+    const dir = freshDir();
+    const a = await SqliteBackend.open({ dataDir: dir });
+    await a.put('p/1', Buffer.from([0, 1, 2]));
+    await a.batch([{ op: 'put', key: 'p/2', value: Buffer.from('two') }]);
+    await a.close();
+    const b = await SqliteBackend.open({ dataDir: dir });
+    expect(await b.list('p/')).toEqual(['p/1', 'p/2']);
+    expect(await b.get('p/1')).toEqual(Buffer.from([0, 1, 2]));
+    await b.close();
+  });
+
+  it('is what openPhysicalBackend returns for storage=sqlite', async () => {
+    const dir = freshDir();
+    const b = await openPhysicalBackend({ storage: 'sqlite', dataDir: dir });
+    expect(b.kind).toBe('sqlite');
+    expect(b).toBeInstanceOf(SqliteBackend);
+    await b.close();
+  });
+
+  it('openPhysicalBackend rejects unknown storage without echoing a password', async () => {
+    await expect(openPhysicalBackend({ storage: 'mysql://u:hunter2@h/db', dataDir: freshDir() })).rejects.toThrow(
+      /unknown storage "mysql:\/\/u:\*\*\*@h\/db"/,
+    );
+    await expect(openPhysicalBackend({ storage: '', dataDir: freshDir() })).rejects.toThrow(/unknown storage/);
+  });
+});
