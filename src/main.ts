@@ -9,6 +9,8 @@ import { SealManager } from './barrier/index.js';
 import type { BulwarkConfig } from './config/index.js';
 import { ApiServer, type EventSink, type IdentityProvider, type SealControl } from './http/index.js';
 import { IamStore, iamService } from './iam/index.js';
+import { kmsService } from './kms/index.js';
+import { KeyStore } from './kms/keystore/index.js';
 import type { Principal } from './iam/principal.js';
 import { openPhysicalBackend } from './storage/index.js';
 import type { PhysicalBackend } from './storage/types.js';
@@ -149,6 +151,10 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   });
   server.register(iamService(store));
   server.register(stsService(store));
+  // KMS: metadata in the barrier, key material only inside the keystore (also in the barrier).
+  const kms = kmsService({ kv: seal.barrier, keystore: new KeyStore(seal.barrier), accountId: config.accountId, region: config.region });
+  server.register(kms);
+  const stopKmsScheduler = kms.startScheduler();
 
   const addr = await server.listen(config.apiListen.host, config.apiListen.port);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -174,6 +180,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     async close() {
       if (closed) return;
       closed = true;
+      stopKmsScheduler();
       await server.close();
       await physical.close();
       logger.flush?.();

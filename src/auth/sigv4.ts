@@ -623,8 +623,8 @@ export class SigV4Verifier {
   private readonly clockSkewMs: number;
   private readonly skewText: string;
   private readonly cacheSize: number;
-  /** accessKeyId, scope and a hash of the secret → derived signing key; Map order gives LRU eviction. */
-  private readonly keyCache = new Map<string, Buffer>();
+  /** accessKeyId and scope → the secret it was derived from and the signing key; Map order gives LRU eviction. */
+  private readonly keyCache = new Map<string, { secret: string; key: Buffer }>();
 
   constructor(opts: { clockSkewMs?: number; signingKeyCacheSize?: number } = {}) {
     this.clockSkewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
@@ -776,24 +776,29 @@ export class SigV4Verifier {
   /** The derived signing key, from the bounded LRU cache when possible. */
   private signingKey(accessKeyId: string, secretAccessKey: string, date: string, region: string, service: string): Buffer {
     if (this.cacheSize === 0) return deriveSigningKey(secretAccessKey, date, region, service);
-    // Never the raw secret as a map key: a hash of it, so a rotated secret misses the cache.
-    const secretHash = createHash('sha256').update(secretAccessKey, 'utf8').digest('base64');
-    const cacheKey = accessKeyId + '\n' + date + '\n' + region + '\n' + service + '\n' + secretHash;
+    // Keyed by access key and scope; the entry remembers the secret it was derived from, so a
+    // rotated secret misses the cache. (Both secrets come from our own store, not the client, so a
+    // plain comparison leaks nothing an attacker controls.)
+    const cacheKey = accessKeyId + '\n' + date + '\n' + region + '\n' + service;
     const hit = this.keyCache.get(cacheKey);
-    if (hit !== undefined) {
+    if (hit !== undefined && hit.secret === secretAccessKey) {
       this.keyCache.delete(cacheKey);
       this.keyCache.set(cacheKey, hit);
-      return hit;
+      return hit.key;
+    }
+    if (hit !== undefined) {
+      hit.key.fill(0);
+      this.keyCache.delete(cacheKey);
     }
     const key = deriveSigningKey(secretAccessKey, date, region, service);
     if (this.keyCache.size >= this.cacheSize) {
       const oldest = this.keyCache.keys().next();
       if (oldest.done !== true) {
-        this.keyCache.get(oldest.value)?.fill(0);
+        this.keyCache.get(oldest.value)?.key.fill(0);
         this.keyCache.delete(oldest.value);
       }
     }
-    this.keyCache.set(cacheKey, key);
+    this.keyCache.set(cacheKey, { secret: secretAccessKey, key });
     return key;
   }
 

@@ -62,6 +62,11 @@ export function publishApiCall(event: ApiCallEvent): void {
   if (channel.hasSubscribers) channel.publish(event);
 }
 
+/** True when anyone listens (lets the API layer skip building events nobody reads). */
+export function apiCallHasSubscribers(): boolean {
+  return channel.hasSubscribers;
+}
+
 /** Subscribes to API call events; returns the unsubscribe function. */
 export function onApiCall(listener: (event: ApiCallEvent) => void): () => void {
   const fn = (msg: unknown): void => listener(msg as ApiCallEvent);

@@ -1,2 +1,2 @@
 /** Internal event channels between services. */
-export { API_CALL_CHANNEL, onApiCall, publishApiCall, type ApiCallEvent, type EventIdentity } from './api-call.js';
+export { API_CALL_CHANNEL, apiCallHasSubscribers, onApiCall, publishApiCall, type ApiCallEvent, type EventIdentity } from './api-call.js';

@@ -15,7 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts, type CredentialSecret } from '../auth/index.js';
 import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
-import { publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
+import { apiCallHasSubscribers, publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { Principal } from '../iam/principal.js';
 import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/index.js';
 import { globalConditionContext, requestTagsOf } from './condition-context.js';
@@ -280,7 +280,7 @@ export class ApiServer {
       }
       const output = (await handler.handler(input, ctx)) ?? {};
       out = this.encode(route, output, requestId);
-      if (!handler.hideResponse) responseElements = route.svc.codec.redactOutput(route.op, output);
+      if (!handler.hideResponse && (this.opts.eventSink || apiCallHasSubscribers())) responseElements = route.svc.codec.redactOutput(route.op, output);
     } catch (e) {
       if (isAwsError(e)) errorOut = e;
       else {
@@ -298,7 +298,7 @@ export class ApiServer {
     const result = out as { status: number; headers: Record<string, string>; body: Buffer };
 
     // Publish the API-call event: every routed call, and failed authentication with a known key.
-    if (route && (authenticated || accessKeyId !== undefined)) {
+    if (route && (authenticated || accessKeyId !== undefined) && (this.opts.eventSink || apiCallHasSubscribers())) {
       const handler = route.handler;
       const event: ApiCallEvent = {
         time: now,
@@ -422,18 +422,15 @@ export class ApiServer {
     secureTransport: boolean,
     resources: { arn: string; type?: string }[],
   ): RequestContext {
-    const conditionContext = globalConditionContext({
-      principal,
-      sourceIp,
-      now,
-      secureTransport,
-      region: this.opts.region,
-      userAgent,
-      ...(() => {
-        const t = requestTagsOf(input);
-        return t ? { requestTags: t } : {};
-      })(),
-    });
+    // Built on first use: operations that authorize nothing (GetCallerIdentity) never pay for it.
+    let built: Map<string, string | readonly string[]> | undefined;
+    const region = this.opts.region;
+    const conditionContextOf = (): Map<string, string | readonly string[]> => {
+      if (built) return built;
+      const requestTags = requestTagsOf(input);
+      built = globalConditionContext({ principal, sourceIp, now, secureTransport, region, userAgent, ...(requestTags ? { requestTags } : {}) });
+      return built;
+    };
     const identities = this.opts.identities;
     const protocol = route.svc.protocol;
     const authzPrincipal: AuthzPrincipal = {
@@ -453,14 +450,16 @@ export class ApiServer {
       now,
       service: route.svc.def.name,
       operation: route.op,
-      conditionContext,
+      get conditionContext() {
+        return conditionContextOf();
+      },
       async authorize(req) {
         // The root user is allowed everything its account owns, unless a resource policy denies.
         if (principal.type === 'Root' && !req.resourcePolicy) return;
         const policies = await identities.policiesFor(principal);
-        let context = conditionContext;
+        let context = conditionContextOf();
         if (req.context && req.context.size > 0) {
-          context = new Map(conditionContext);
+          context = new Map(context);
           for (const [k, v] of req.context) context.set(k, v);
         }
         const decision = evaluate(
@@ -574,26 +573,39 @@ export class ApiServer {
   }
 }
 
-/** Reads a request body, rejecting (413) once it passes `limit` bytes. */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) {
-    req.resume();
-    throw awsError('RequestEntityTooLarge', `Request body exceeds the ${limit} byte limit`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const b = chunk as Buffer;
-    size += b.length;
-    if (size > limit) {
+/** Reads a request body, rejecting (413) once it passes `limit` bytes. Event-based: cheaper than an async iterator. */
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > limit) {
       req.resume();
-      throw awsError('RequestEntityTooLarge', `Request body exceeds the ${limit} byte limit`);
+      reject(awsError('RequestEntityTooLarge', `Request body exceeds the ${limit} byte limit`));
+      return;
     }
-    chunks.push(b);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
+    let size = 0;
+    const onData = (b: Buffer): void => {
+      size += b.length;
+      if (size > limit) {
+        req.off('data', onData);
+        req.resume();
+        reject(awsError('RequestEntityTooLarge', `Request body exceeds the ${limit} byte limit`));
+        return;
+      }
+      if (first === undefined) first = b;
+      else (chunks ??= [first]).push(b);
+    };
+    req.on('data', onData);
+    req.once('end', () => {
+      if (size > limit) return;
+      resolve(chunks ? Buffer.concat(chunks, size) : (first ?? EMPTY));
+    });
+    req.once('error', reject);
+  });
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function guessProtocol(headers: http.IncomingHttpHeaders): Protocol {
   if (headers['x-amz-target'] !== undefined) return 'json';
