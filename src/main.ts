@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { AuditTrail, defaultBucketsRoot } from './audit/index.js';
 import { SealManager } from './barrier/index.js';
 import type { BulwarkConfig } from './config/index.js';
 import { ApiServer, type EventSink, type IdentityProvider, type SealControl } from './http/index.js';
@@ -76,12 +77,23 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const seal = new SealManager(physical, { dataDir: config.dataDir });
   await seal.load();
   const store = new IamStore(seal.barrier, { accountId: config.accountId });
+  // The audit trail: every API call's CloudTrail record is durable before the call is answered.
+  const audit = new AuditTrail({
+    kv: seal.barrier,
+    accountId: config.accountId,
+    region: config.region,
+    bucketsRoot: config.bucketsRoot ?? defaultBucketsRoot(config.dataDir),
+    retentionDays: config.auditRetentionDays,
+    ...(config.auditDeliveryIntervalMs !== undefined ? { deliveryIntervalMs: config.auditDeliveryIntervalMs } : {}),
+    onError: (e, what) => logger.error({ err: e }, `audit ${what} failed`),
+  });
   const identities = new UnsealedIdentities(store);
   let generated: RootCredentials | undefined;
 
   /** After every unseal: load identities and make sure the root user has an access key. */
   const onUnsealed = async (): Promise<RootCredentials | undefined> => {
     await store.load();
+    await audit.load();
     const given =
       config.rootAccessKeyId && config.rootSecretAccessKey
         ? { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey }
@@ -131,6 +143,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     },
     async seal() {
       identities.active = false;
+      audit.unload();
       await seal.seal();
     },
     rekey: (o, current) => seal.rekey(o, current),
@@ -147,7 +160,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     version: VERSION,
     storageKind: physical.kind,
     ...(tls ? { tls } : {}),
-    ...(opts.eventSink ? { eventSink: opts.eventSink } : {}),
+    eventSink: opts.eventSink ?? audit.sink,
   });
   server.register(iamService(store));
   server.register(stsService(store));
@@ -155,6 +168,22 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const kms = kmsService({ kv: seal.barrier, keystore: new KeyStore(seal.barrier), accountId: config.accountId, region: config.region });
   server.register(kms);
   const stopKmsScheduler = kms.startScheduler();
+  server.register(audit.service());
+  audit.start();
+  server.registerInternal('trail/flush', {
+    action: 'bulwark:FlushTrail',
+    handler: async (body) => audit.flush(String(body.trail ?? '')),
+  });
+  server.registerInternal('trail/validate', {
+    action: 'bulwark:ValidateTrail',
+    handler: async (body) => {
+      const range = {
+        ...(typeof body.start === 'string' ? { start: new Date(body.start) } : {}),
+        ...(typeof body.end === 'string' ? { end: new Date(body.end) } : {}),
+      };
+      return audit.validate(String(body.trail ?? ''), range);
+    },
+  });
 
   const addr = await server.listen(config.apiListen.host, config.apiListen.port);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
@@ -182,6 +211,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       closed = true;
       stopKmsScheduler();
       await server.close();
+      await audit.close();
       await physical.close();
       logger.flush?.();
     },

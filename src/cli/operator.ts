@@ -2,54 +2,12 @@
  * `bulwark operator ...`: initialize, unseal, seal and rekey a running node through its
  * /_bulwark/* endpoints. Shares are printed once and never stored by Bulwark.
  */
-import { Command, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { signRequest } from '../auth/index.js';
+import { Command } from 'commander';
+import { address, addressOption, call, dataDirOption, fail, signedCall, type ClientOptions } from './client.js';
 
-interface Common {
-  address?: string;
-}
+type Common = ClientOptions;
 
-function address(o: Common): string {
-  return (o.address ?? process.env.BULWARK_ADDR ?? 'http://127.0.0.1:4599').replace(/\/+$/, '');
-}
-
-async function call(base: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  let res: Response;
-  try {
-    res = await fetch(base + path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  } catch (e) {
-    throw new Error(`cannot reach Bulwark at ${base}: ${(e as Error).message}`);
-  }
-  const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) throw new Error(`${String(json.__type ?? res.status)}: ${String(json.message ?? res.statusText)}`);
-  return json;
-}
-
-function fail(e: unknown): never {
-  process.stderr.write(`bulwark: ${(e as Error).message}\n`);
-  process.exit(1);
-}
-
-/** Root credentials from the environment or the data directory's root-credentials file. */
-function rootCredentials(dataDir: string): { accessKeyId: string; secretAccessKey: string } {
-  const id = process.env.AWS_ACCESS_KEY_ID;
-  const secret = process.env.AWS_SECRET_ACCESS_KEY;
-  if (id && secret) return { accessKeyId: id, secretAccessKey: secret };
-  let text: string;
-  try {
-    text = readFileSync(join(dataDir, 'root-credentials'), 'utf8');
-  } catch {
-    throw new Error('no root credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or pass --data-dir');
-  }
-  const akid = /aws_access_key_id\s*=\s*(\S+)/.exec(text)?.[1];
-  const sk = /aws_secret_access_key\s*=\s*(\S+)/.exec(text)?.[1];
-  if (!akid || !sk) throw new Error('root-credentials file is malformed');
-  return { accessKeyId: akid, secretAccessKey: sk };
-}
-
-const addr = (): Option => new Option('--address <url>', 'Bulwark API endpoint (env BULWARK_ADDR, default http://127.0.0.1:4599)');
+const addr = addressOption;
 
 /** The `operator` command group. */
 export function operatorCommands(): Command {
@@ -108,27 +66,12 @@ export function operatorCommands(): Command {
     });
 
   op.command('seal')
-    .description("Seal a running node (needs the root user's access key: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or <data-dir>/root-credentials)")
+    .description("Seal a running node (root user's key: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or <data-dir>/root-credentials)")
     .addOption(addr())
-    .addOption(new Option('--data-dir <dir>', 'read root credentials from <dir>/root-credentials (env BULWARK_DATA_DIR)'))
-    .action(async (o: Common & { dataDir?: string }) => {
+    .addOption(dataDirOption())
+    .action(async (o: Common) => {
       try {
-        const creds = rootCredentials(o.dataDir ?? process.env.BULWARK_DATA_DIR ?? './.bulwark');
-        const url = new URL(address(o) + '/_bulwark/seal');
-        const body = Buffer.from('{}');
-        const headers = signRequest({
-          method: 'POST',
-          url,
-          headers: { 'content-type': 'application/json' },
-          body,
-          region: process.env.BULWARK_REGION ?? process.env.AWS_REGION ?? 'us-east-1',
-          service: 'bulwark',
-          credentials: creds,
-        });
-        delete headers.host;
-        const res = await fetch(url, { method: 'POST', headers, body });
-        const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-        if (!res.ok) throw new Error(`${String(json.__type ?? res.status)}: ${String(json.message ?? res.statusText)}`);
+        await signedCall(o, '/_bulwark/seal', {});
         process.stdout.write('Sealed: true\n');
       } catch (e) {
         fail(e);

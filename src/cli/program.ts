@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, resolveConfig, type StartFlags } from '../config/index.js';
 import { startBulwark, VERSION } from '../main.js';
 import { operatorCommands } from './operator.js';
+import { trailCommands } from './trail.js';
 
 /** Builds the commander program (exported for tests). */
 export function buildProgram(): Command {
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
     });
 
   program.addCommand(operatorCommands());
+  program.addCommand(trailCommands());
   return program;
 }

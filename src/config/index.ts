@@ -33,6 +33,12 @@ export interface BulwarkConfig {
   readonly unsealKey?: string;
   readonly maxBodyBytes: number;
   readonly logLevel: string;
+  /** Root of the local buckets trails deliver to (default <dataDir>/buckets). */
+  readonly bucketsRoot?: string;
+  /** Event history retention in days (default 90). */
+  readonly auditRetentionDays: number;
+  /** Trail log file delivery interval (default 5 minutes; tests shorten it). */
+  readonly auditDeliveryIntervalMs?: number;
   /** The parsed config file's other sections, for later services. */
   readonly file: Readonly<Record<string, unknown>>;
 }
@@ -87,6 +93,14 @@ const fileSchema = z
     seal: z.enum(['dev', 'shamir']).optional(),
     maxBodyBytes: z.number().int().positive().optional(),
     logLevel: z.string().optional(),
+    audit: z
+      .object({
+        bucketsRoot: z.string().optional(),
+        retentionDays: z.number().int().min(1).max(3650).optional(),
+        deliveryIntervalSeconds: z.number().int().min(1).max(3600).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .passthrough();
 
@@ -108,6 +122,13 @@ function loadFile(path: string): z.infer<typeof fileSchema> {
     throw new ConfigError(`config file ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
+}
+
+function positiveInt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
 }
 
 /** Resolves flags + environment + file into a validated, frozen configuration. */
@@ -167,6 +188,12 @@ export function resolveConfig(flags: StartFlags, env: NodeJS.ProcessEnv = proces
     ...(env.BULWARK_UNSEAL_KEY ? { unsealKey: env.BULWARK_UNSEAL_KEY } : {}),
     maxBodyBytes,
     logLevel: flags.logLevel ?? env.BULWARK_LOG_LEVEL ?? file.logLevel ?? 'info',
+    ...((env.BULWARK_BUCKETS_ROOT ?? file.audit?.bucketsRoot) ? { bucketsRoot: resolve((env.BULWARK_BUCKETS_ROOT ?? file.audit?.bucketsRoot) as string) } : {}),
+    auditRetentionDays: positiveInt(env.BULWARK_AUDIT_RETENTION_DAYS, 'BULWARK_AUDIT_RETENTION_DAYS') ?? file.audit?.retentionDays ?? 90,
+    ...(() => {
+      const secs = positiveInt(env.BULWARK_AUDIT_DELIVERY_SECONDS, 'BULWARK_AUDIT_DELIVERY_SECONDS') ?? file.audit?.deliveryIntervalSeconds;
+      return secs !== undefined ? { auditDeliveryIntervalMs: secs * 1000 } : {};
+    })(),
     file: Object.freeze({ ...file }),
   };
   return Object.freeze(cfg);

@@ -42,6 +42,15 @@ export interface SealControl {
   rekey(opts: { shares: number; threshold: number }, currentShares: string[]): Promise<{ shares: string[] }>;
 }
 
+/** An operator operation on /_bulwark/<name>: SigV4-signed (service 'bulwark') and authorized. */
+export interface InternalOperation {
+  /** IAM action checked for non-root callers, e.g. 'bulwark:FlushTrail'. */
+  readonly action: string;
+  /** Only the root user may call it. */
+  readonly rootOnly?: boolean;
+  readonly handler: (body: Record<string, unknown>) => Promise<unknown>;
+}
+
 /** Receives each API-call event before the response is sent (the audit trail's durable sink). */
 export type EventSink = (event: ApiCallEvent) => Promise<void>;
 
@@ -98,6 +107,7 @@ export class ApiServer {
   private readonly verifier = new SigV4Verifier();
   private readonly server: http.Server;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly internalOps = new Map<string, InternalOperation>();
   private readonly lookup: (akid: string) => Promise<CredentialSecret | undefined>;
   private closing = false;
 
@@ -118,6 +128,15 @@ export class ApiServer {
       ? https.createServer({ ...common, cert: opts.tls.cert, key: opts.tls.key }, handler)
       : http.createServer(common, handler);
     this.server.maxHeadersCount = 100;
+    this.internalOps.set('/_bulwark/seal', {
+      action: 'bulwark:Seal',
+      rootOnly: true,
+      handler: async () => {
+        await this.opts.seal.seal();
+        this.opts.logger.warn('sealed by operator request');
+        return { sealed: true };
+      },
+    });
     this.lookup = async (akid) => {
       const c = await this.opts.identities.resolveCredential(akid);
       if (!c) return undefined;
@@ -140,9 +159,18 @@ export class ApiServer {
       const prefix = def.model.metadata.targetPrefix;
       if (!prefix) throw new Error(`service ${def.name}: json protocol without targetPrefix`);
       this.byTarget.set(prefix, svc);
+      // Smithy-based SDKs (JS v3) send the short form of namespaced prefixes: CloudTrail's
+      // com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101 arrives as CloudTrail_20131101.
+      const short = prefix.slice(prefix.lastIndexOf('.') + 1);
+      if (short !== prefix) this.byTarget.set(short, svc);
     } else if (protocol === 'rest-json') {
       this.restServices.push(svc);
     }
+  }
+
+  /** Registers a signed operator operation at /_bulwark/<name> (POST, JSON body). */
+  registerInternal(name: string, op: InternalOperation): void {
+    this.internalOps.set(`/_bulwark/${name}`, op);
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -544,9 +572,11 @@ export class ApiServer {
           }
           return send(200, await this.opts.seal.rekey({ shares: Number(body.shares), threshold: Number(body.threshold) }, current as string[]));
         }
-        case '/_bulwark/seal': {
-          // Sealing needs the root user's SigV4 signature, scoped to the 'bulwark' service.
-          if (st.sealed) return send(200, { sealed: true });
+        default: {
+          const op = this.internalOps.get(path);
+          if (!op) return send(404, { __type: 'NotFound', message: 'Not found' });
+          if (st.sealed) return send(503, { __type: 'ServiceUnavailable', message: 'Bulwark is sealed' });
+          // Signed with SigV4 (credential scope service 'bulwark') and authorized like an API call.
           const url = req.url ?? '/';
           const q = url.indexOf('?');
           const verified = await this.verifier.verify(
@@ -555,15 +585,29 @@ export class ApiServer {
             new Date(),
           );
           const cred = await this.opts.identities.resolveCredential(verified.accessKeyId);
-          if (verified.scope.service !== 'bulwark' || cred?.principal.type !== 'Root') {
-            return send(403, { __type: 'AccessDeniedException', message: 'Only the root user can seal Bulwark' });
+          if (verified.scope.service !== 'bulwark' || !cred) {
+            return send(403, { __type: 'AccessDeniedException', message: "Sign requests to /_bulwark/ with the service name 'bulwark'" });
           }
-          await this.opts.seal.seal();
-          this.opts.logger.warn({ requestId }, 'sealed by operator request');
-          return send(200, { sealed: true });
+          const p = cred.principal;
+          if (p.type !== 'Root') {
+            const policies = op.rootOnly ? undefined : await this.opts.identities.policiesFor(p);
+            const decision = policies
+              ? evaluate(
+                  { identityPolicies: policies.identity, sessionPolicies: policies.session, ...(policies.boundary ? { permissionsBoundary: policies.boundary } : {}) },
+                  {
+                    principal: { type: p.type, accountId: p.accountId, arn: p.arn, ...(p.roleArn ? { roleArn: p.roleArn } : {}) },
+                    action: op.action,
+                    resource: '*',
+                    context: globalConditionContext({ principal: p, sourceIp: normalizeIp(req.socket.remoteAddress), now: new Date(), secureTransport: this.opts.tls !== undefined, region: this.opts.region, userAgent: headerString(req.headers['user-agent']) }),
+                  },
+                ).decision
+              : 'implicitDeny';
+            if (decision !== 'allowed') {
+              return send(403, { __type: 'AccessDeniedException', message: `User: ${p.arn} is not authorized to perform: ${op.action}` });
+            }
+          }
+          return send(200, await op.handler(body));
         }
-        default:
-          return send(404, { __type: 'NotFound', message: 'Not found' });
       }
     } catch (e) {
       if (isAwsError(e)) return send(e.status, { __type: e.code, message: e.message });

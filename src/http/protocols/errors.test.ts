@@ -52,11 +52,11 @@ describe('redaction', () => {
 
   it('hides sensitive inputs and drops blobs (KMS Encrypt)', () => {
     const input = { KeyId: 'alias/a', Plaintext: Buffer.from('top secret'), EncryptionContext: { app: 'x' }, Unknown: 'dropped' };
-    expect(kms.redactInput('Encrypt', input)).toEqual({ KeyId: 'alias/a', Plaintext: HIDDEN, EncryptionContext: { app: 'x' } });
+    expect(kms.redactInput('Encrypt', input)).toEqual({ keyId: 'alias/a', plaintext: HIDDEN, encryptionContext: { app: 'x' } });
     // A non-sensitive blob is omitted entirely.
-    expect(kms.redactInput('Decrypt', { CiphertextBlob: Buffer.from('ct'), KeyId: 'k' })).toEqual({ KeyId: 'k' });
-    expect(kms.redactOutput('Encrypt', { CiphertextBlob: Buffer.from('ct'), KeyId: 'k' })).toEqual({ KeyId: 'k' });
-    expect(kms.redactOutput('GenerateDataKey', { CiphertextBlob: Buffer.from('ct'), Plaintext: Buffer.from('dk'), KeyId: 'k' })).toEqual({ KeyId: 'k', Plaintext: HIDDEN });
+    expect(kms.redactInput('Decrypt', { CiphertextBlob: Buffer.from('ct'), KeyId: 'k' })).toEqual({ keyId: 'k' });
+    expect(kms.redactOutput('Encrypt', { CiphertextBlob: Buffer.from('ct'), KeyId: 'k' })).toEqual({ keyId: 'k' });
+    expect(kms.redactOutput('GenerateDataKey', { CiphertextBlob: Buffer.from('ct'), Plaintext: Buffer.from('dk'), KeyId: 'k' })).toEqual({ keyId: 'k', plaintext: HIDDEN });
   });
 
   it('hides IAM CreateAccessKey SecretAccessKey (sensitive in the model) and STS credentials', () => {
@@ -64,32 +64,33 @@ describe('redaction', () => {
     const out = iam.redactOutput('CreateAccessKey', {
       AccessKey: { UserName: 'alice', AccessKeyId: 'AKIA', Status: 'Active', SecretAccessKey: 'wJalrXUtnFEMI', CreateDate: created },
     });
-    expect(out).toEqual({ AccessKey: { UserName: 'alice', AccessKeyId: 'AKIA', Status: 'Active', SecretAccessKey: HIDDEN, CreateDate: created } });
+    expect(out).toEqual({ accessKey: { userName: 'alice', accessKeyId: 'AKIA', status: 'Active', secretAccessKey: HIDDEN, createDate: created } });
     expect(JSON.stringify(out)).not.toContain('wJalr');
     const sess = sts.redactOutput(
       'AssumeRole',
       { Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: 's3cr3t', SessionToken: 'tok3n', Expiration: created } },
       ['Credentials.SessionToken'],
     );
-    expect(sess).toEqual({ Credentials: { AccessKeyId: 'ASIA', SecretAccessKey: HIDDEN, SessionToken: HIDDEN, Expiration: created } });
+    expect(sess).toEqual({ credentials: { accessKeyId: 'ASIA', secretAccessKey: HIDDEN, sessionToken: HIDDEN, expiration: created } });
   });
 
   it('applies extra paths through lists and map keys', () => {
     const input = { UserName: 'a', Tags: [{ Key: 'k', Value: 'v1' }, { Key: 'k2', Value: 'v2' }] };
-    expect(iam.redactInput('CreateUser', input, ['Tags.Value'])).toEqual({ UserName: 'a', Tags: [{ Key: 'k', Value: HIDDEN }, { Key: 'k2', Value: HIDDEN }] });
-    expect(iam.redactInput('ChangePassword', { OldPassword: 'p1', NewPassword: 'p2' })).toEqual({ OldPassword: HIDDEN, NewPassword: HIDDEN });
+    expect(iam.redactInput('CreateUser', input, ['Tags.Value'])).toEqual({ userName: 'a', tags: [{ key: 'k', value: HIDDEN }, { key: 'k2', value: HIDDEN }] });
+    expect(iam.redactInput('ChangePassword', { OldPassword: 'p1', NewPassword: 'p2' })).toEqual({ oldPassword: HIDDEN, newPassword: HIDDEN });
     expect(kms.redactInput('Encrypt', { KeyId: 'k', EncryptionContext: { a: '1', b: '2' } }, ['EncryptionContext.b'])).toEqual({
-      KeyId: 'k',
-      EncryptionContext: { a: '1', b: HIDDEN },
+      keyId: 'k',
+      encryptionContext: { a: '1', b: HIDDEN },
     });
-    expect(kms.redactInput('Encrypt', { KeyId: 'k', EncryptionContext: { a: '1' } }, ['EncryptionContext.*'])).toEqual({ KeyId: 'k', EncryptionContext: { a: HIDDEN } });
+    expect(kms.redactInput('Encrypt', { KeyId: 'k', EncryptionContext: { a: '1' } }, ['EncryptionContext.*'])).toEqual({ keyId: 'k', encryptionContext: { a: HIDDEN } });
   });
 
   it('returns a copy, not the original', () => {
     const input = { UserName: 'a', Tags: [{ Key: 'k', Value: 'v' }] };
     const r = iam.redactInput('CreateUser', input);
-    expect(r).toEqual(input);
-    (r.Tags as { Value: string }[])[0]!.Value = 'changed';
+    // Member names as CloudTrail writes them (lowerCamelCase); map keys untouched.
+    expect(r).toEqual({ userName: 'a', tags: [{ key: 'k', value: 'v' }] });
+    (r.tags as { value: string }[])[0]!.value = 'changed';
     expect(input.Tags[0]!.Value).toBe('v');
   });
 });

@@ -41,7 +41,13 @@ export function pathTree(paths: readonly string[] | undefined): PathTree | undef
   return root;
 }
 
-/** Redacted copy of a structure. */
+/** CloudTrail spells request/response members in lowerCamelCase (UserName → userName). */
+function trailName(name: string): string {
+  const c = name.charCodeAt(0);
+  return c >= 65 && c <= 90 ? String.fromCharCode(c + 32) + name.slice(1) : name;
+}
+
+/** Redacted copy of a structure, with member names as CloudTrail writes them. */
 export function redactStruct(node: StructureNode, obj: Record<string, unknown>, tree: PathTree | undefined, depth = 0): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (depth > MAX_DEPTH) return out;
@@ -51,11 +57,11 @@ export function redactStruct(node: StructureNode, obj: Record<string, unknown>, 
     if (v === undefined || v === null) continue;
     const sub = tree?.next.get(m.name);
     if (sub?.terminal) {
-      out[m.name] = HIDDEN;
+      out[trailName(m.name)] = HIDDEN;
       continue;
     }
     const r = redactValue(m, v, sub, depth + 1);
-    if (r !== OMIT) out[m.name] = r;
+    if (r !== OMIT) out[trailName(m.name)] = r;
   }
   return out;
 }
