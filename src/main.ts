@@ -190,6 +190,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const endpoint = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   logger.info({ endpoint, storage: physical.kind, sealed: seal.status().sealed }, 'bulwark listening');
 
+  if (generated) printCredentials(print, endpoint, config.region, generated, join(config.dataDir, 'root-credentials'));
   print(`Bulwark ${VERSION} listening on ${endpoint} (storage: ${physical.kind}, data: ${config.dataDir})`);
   if (seal.status().sealed) {
     print(
@@ -198,7 +199,6 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
         : 'Bulwark is not initialized. Run: bulwark operator init --key-shares 5 --key-threshold 3',
     );
   }
-  if (generated) printCredentials(print, endpoint, config.region, generated, join(config.dataDir, 'root-credentials'));
 
   let closed = false;
   return {

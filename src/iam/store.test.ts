@@ -156,7 +156,7 @@ describe('IamStore', () => {
     expect((await kv.list('sts/sessions/'))).toEqual([`sts/sessions/${creds.accessKeyId}`]);
   });
 
-  it('does not resolve expired sessions and purges them', async () => {
+  it('keeps expired sessions resolvable (for ExpiredToken) for a day, then purges them', async () => {
     const kv = new MemoryBackend();
     let now = new Date('2030-01-01T00:00:00Z');
     const s = await fresh(kv, () => now);
@@ -167,6 +167,9 @@ describe('IamStore', () => {
     expect(c.expiration.toISOString()).toBe('2030-01-01T00:15:00.000Z');
     expect(await s.resolveCredential(c.accessKeyId)).toBeDefined();
     now = new Date('2030-01-01T00:15:00Z');
+    // Expired, but still known: the SigV4 layer answers ExpiredToken from its expiration.
+    expect((await s.resolveCredential(c.accessKeyId))?.expiration?.toISOString()).toBe('2030-01-01T00:15:00.000Z');
+    now = new Date('2030-01-02T00:15:00Z');
     expect(await s.resolveCredential(c.accessKeyId)).toBeUndefined();
     const t = await fresh(kv, () => now);
     expect(await t.resolveCredential(c.accessKeyId)).toBeUndefined();

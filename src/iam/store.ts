@@ -12,6 +12,14 @@ import { compilePolicy } from './policy/index.js';
 import type { CompiledPolicy, PolicyKind } from './policy/types.js';
 import { AWS_MANAGED_POLICIES } from './aws-managed.js';
 
+
+/**
+ * Expired STS sessions stay resolvable this long so a request signed with them is answered
+ * ExpiredToken (the SigV4 layer checks the expiration after the signature), as AWS does, rather
+ * than InvalidClientTokenId. They are purged after it.
+ */
+const EXPIRED_SESSION_GRACE_MS = 24 * 3600_000;
+
 /** AWS's default IAM quotas; override per store with `opts.quotas`. */
 export const DEFAULT_IAM_QUOTAS = {
   usersPerAccount: 5000,
@@ -296,7 +304,7 @@ export class IamStore {
   async resolveCredential(accessKeyId: string): Promise<ResolvedCredential | undefined> {
     const hit = this.credCache.get(accessKeyId);
     if (hit) {
-      if (hit.expiration && hit.expiration.getTime() <= this.clock().getTime()) {
+      if (hit.expiration && hit.expiration.getTime() + EXPIRED_SESSION_GRACE_MS <= this.clock().getTime()) {
         this.expireSession(accessKeyId);
         return undefined;
       }
@@ -946,7 +954,7 @@ export class IamStore {
     const s = this.sessions.get(id);
     if (!s) return undefined;
     const expiration = new Date(s.expiration);
-    if (expiration.getTime() <= this.clock().getTime()) {
+    if (expiration.getTime() + EXPIRED_SESSION_GRACE_MS <= this.clock().getTime()) {
       this.expireSession(id);
       return undefined;
     }

@@ -136,10 +136,12 @@ describe('stsService', () => {
     await expect(call(sts, store, alice, 'AssumeRole', { RoleArn: ROLE_ARN, RoleSessionName: 'ci', Tags: [{ Key: 'a', Value: 'b' }] })).rejects.toMatchObject({ code: 'AccessDenied' });
   });
 
-  it('expired role sessions no longer resolve', async () => {
+  it('expired role sessions carry their expiration, then stop resolving after a day', async () => {
     const out = (await call(sts, store, alice, 'AssumeRole', { RoleArn: ROLE_ARN, RoleSessionName: 'ci', ExternalId: 'ext-1', DurationSeconds: 900 })) as unknown as AssumeOut;
     expect(await store.resolveCredential(out.Credentials.AccessKeyId)).toBeDefined();
     now = new Date(now.getTime() + 900_000);
+    expect((await store.resolveCredential(out.Credentials.AccessKeyId))?.expiration?.getTime()).toBeLessThanOrEqual(now.getTime());
+    now = new Date(now.getTime() + 24 * 3600_000);
     expect(await store.resolveCredential(out.Credentials.AccessKeyId)).toBeUndefined();
   });
 
