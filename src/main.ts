@@ -160,8 +160,12 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     version: VERSION,
     storageKind: physical.kind,
     ...(tls ? { tls } : {}),
-    eventSink: opts.eventSink ?? audit.sink,
+    // Benchmarks measure the audit trail's cost against a node without it; nothing else may.
+    ...(process.env.BULWARK_UNSAFE_BENCHMARK_WITHOUT_AUDIT === '1' ? {} : { eventSink: opts.eventSink ?? audit.sink }),
   });
+  if (process.env.BULWARK_UNSAFE_BENCHMARK_WITHOUT_AUDIT === '1') {
+    logger.warn('BULWARK_UNSAFE_BENCHMARK_WITHOUT_AUDIT=1: API calls are NOT recorded. For benchmarks only.');
+  }
   server.register(iamService(store));
   server.register(stsService(store));
   // KMS: metadata in the barrier, key material only inside the keystore (also in the barrier).

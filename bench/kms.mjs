@@ -1,0 +1,97 @@
+// Benchmark: KMS Encrypt, Decrypt, GenerateDataKey and Sign (ECC_NIST_P256) through SigV4 + key
+// policy evaluation + the audit trail, against a bare node:http server answering the same bytes,
+// with the same load generator at 50 connections; Sign also against raw node:crypto signing; and
+// the audit trail's cost on Encrypt (node with the audit trail vs one without, same run).
+// Usage: npm run build && node bench/kms.mjs [--connections 50] [--seconds 5] [--rounds 3]
+import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { arg, creds, load, median, signed, startBare, startBulwark, stop, tempDir } from './lib.mjs';
+
+const connections = arg('connections', 50);
+const seconds = arg('seconds', 5);
+const rounds = arg('rounds', 3);
+const dir = tempDir();
+const JSON_CT = { 'content-type': 'application/x-amz-json-1.1' };
+const target = (op) => ({ ...JSON_CT, 'x-amz-target': `TrentService.${op}` });
+
+const node = await startBulwark(join(dir, 'data'));
+const kms = new KMSClient({ endpoint: node.endpoint, region: 'us-east-1', credentials: creds });
+const sym = (await kms.send(new CreateKeyCommand({}))).KeyMetadata.KeyId;
+const ecc = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata.KeyId;
+const plaintext = Buffer.alloc(256, 7);
+const ct = Buffer.from((await kms.send(new EncryptCommand({ KeyId: sym, Plaintext: plaintext }))).CiphertextBlob).toString('base64');
+
+const ops = {
+  Encrypt: JSON.stringify({ KeyId: sym, Plaintext: plaintext.toString('base64') }),
+  Decrypt: JSON.stringify({ CiphertextBlob: ct }),
+  GenerateDataKey: JSON.stringify({ KeyId: sym, KeySpec: 'AES_256' }),
+  Sign: JSON.stringify({ KeyId: ecc, Message: Buffer.alloc(64, 1).toString('base64'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }),
+};
+
+const results = {};
+for (const [op, body] of Object.entries(ops)) {
+  const spec = await signed(node.endpoint, 'kms', target(op), body);
+  const sample = await fetch(node.endpoint, { method: 'POST', headers: spec.headers, body });
+  if (sample.status !== 200) throw new Error(`${op}: ${sample.status} ${await sample.text()}`);
+  const bodyFile = join(dir, `${op}.json`);
+  writeFileSync(bodyFile, Buffer.from(await sample.arrayBuffer()));
+  const bare = await startBare(bodyFile, 'application/x-amz-json-1.1');
+  await load(bare.url, spec, connections, 1, dir);
+  await load(node.endpoint, spec, connections, 1, dir);
+  const rs = [];
+  for (let i = 0; i < rounds; i++) {
+    const b = await load(bare.url, spec, connections, seconds, dir);
+    const w = await load(node.endpoint, spec, connections, seconds, dir);
+    if (Object.keys(w.statuses).some((s) => s !== '200')) throw new Error(`${op}: non-200 ${JSON.stringify(w.statuses)}`);
+    rs.push({ bare: b.rps, bulwark: w.rps, ratio: w.rps / b.rps, p50: w.p50ms, p99: w.p99ms });
+  }
+  await stop(bare.proc);
+  results[op] = {
+    bareRps: Math.round(median(rs.map((r) => r.bare))),
+    bulwarkRps: Math.round(median(rs.map((r) => r.bulwark))),
+    ratio: Number(median(rs.map((r) => r.ratio)).toFixed(3)),
+    p50ms: Number(median(rs.map((r) => r.p50)).toFixed(2)),
+    p99ms: Number(median(rs.map((r) => r.p99)).toFixed(2)),
+  };
+  console.log(op, JSON.stringify(results[op]));
+}
+
+// Sign against raw node:crypto ECDSA P-256 signing in one thread for the same duration.
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const msg = Buffer.alloc(64, 1);
+let n = 0;
+const until = Date.now() + seconds * 1000;
+while (Date.now() < until) {
+  sign('sha256', msg, privateKey);
+  n++;
+}
+const rawSignPerSec = n / seconds;
+results.Sign.rawNodeCryptoSignPerSec = Math.round(rawSignPerSec);
+results.Sign.ratioToRawSign = Number((results.Sign.bulwarkRps / rawSignPerSec).toFixed(3));
+console.log('Sign vs raw node:crypto', JSON.stringify({ rawSignPerSec: Math.round(rawSignPerSec), ratio: results.Sign.ratioToRawSign }));
+
+// The audit trail's cost on Encrypt: a second node without it, measured alternately.
+const quiet = await startBulwark(join(dir, 'data-noaudit'), { BULWARK_UNSAFE_BENCHMARK_WITHOUT_AUDIT: '1' });
+const kms2 = new KMSClient({ endpoint: quiet.endpoint, region: 'us-east-1', credentials: creds });
+const sym2 = (await kms2.send(new CreateKeyCommand({}))).KeyMetadata.KeyId;
+const withAudit = await signed(node.endpoint, 'kms', target('Encrypt'), ops.Encrypt);
+const without = await signed(quiet.endpoint, 'kms', target('Encrypt'), JSON.stringify({ KeyId: sym2, Plaintext: plaintext.toString('base64') }));
+const audit = [];
+for (let i = 0; i < rounds; i++) {
+  const off = await load(quiet.endpoint, without, connections, seconds, dir);
+  const on = await load(node.endpoint, withAudit, connections, seconds, dir);
+  audit.push({ off: off.rps, on: on.rps, ratio: on.rps / off.rps });
+}
+results.auditOnEncrypt = {
+  withoutAuditRps: Math.round(median(audit.map((a) => a.off))),
+  withAuditRps: Math.round(median(audit.map((a) => a.on))),
+  ratio: Number(median(audit.map((a) => a.ratio)).toFixed(3)),
+  target: 0.9,
+};
+console.log('audit on/off (Encrypt)', JSON.stringify(results.auditOnEncrypt));
+console.log(JSON.stringify({ benchmark: 'kms', connections, seconds, rounds, results }));
+await stop(quiet.proc);
+await stop(node.proc);
+rmSync(dir, { recursive: true, force: true });
