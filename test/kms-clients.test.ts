@@ -26,7 +26,9 @@ import { createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signedSend } from './helpers/sign.js';
 import { awsCli, boto3, type Creds } from './helpers/clients.js';
 import { ROOT_KEY, removeDir, startServer, type TestServer } from './helpers/server.js';
 
@@ -213,5 +215,44 @@ describe('the aws kms CLI and boto3', () => {
       expect(f.includes(known)).toBe(false);
       expect(f.includes(Buffer.from(known.toString('base64')))).toBe(false);
     }
+  });
+});
+
+describe('fuzzing the KMS operations through the server', () => {
+  it('random inputs to every operation get 4xx answers, never a 5xx, and the server stays up', async () => {
+    const k = await kms.send(new CreateKeyCommand({}));
+    const keyId = k.KeyMetadata!.KeyId!;
+    const ops = [
+      'CreateKey', 'DescribeKey', 'Encrypt', 'Decrypt', 'ReEncrypt', 'GenerateDataKey', 'GenerateDataKeyPair', 'GenerateRandom',
+      'Sign', 'Verify', 'GenerateMac', 'VerifyMac', 'DeriveSharedSecret', 'CreateAlias', 'UpdateAlias', 'CreateGrant',
+      'RetireGrant', 'PutKeyPolicy', 'ScheduleKeyDeletion', 'EnableKeyRotation', 'TagResource', 'ImportKeyMaterial', 'ListKeys',
+    ];
+    const value = fc.oneof(
+      fc.constant(keyId),
+      fc.constant('alias/x'),
+      fc.string({ maxLength: 40 }),
+      fc.integer(),
+      fc.boolean(),
+      fc.base64String({ maxLength: 64 }),
+      fc.constant(null),
+      fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+      fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }),
+    );
+    const member = fc.constantFrom(
+      'KeyId', 'Plaintext', 'CiphertextBlob', 'EncryptionContext', 'KeySpec', 'NumberOfBytes', 'Message', 'Signature',
+      'SigningAlgorithm', 'MessageType', 'Policy', 'AliasName', 'TargetKeyId', 'GranteePrincipal', 'Operations', 'GrantTokens',
+      'PendingWindowInDays', 'Tags', 'KeyPairSpec', 'MacAlgorithm', 'Mac', 'PublicKey', 'DryRun', 'Limit', 'Marker',
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...ops), fc.dictionary(member, value, { maxKeys: 6 }), async (op, input) => {
+        const r = await signedSend(server.endpoint, ROOT_KEY, 'kms', 'us-east-1', {
+          headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `TrentService.${op}` },
+          body: JSON.stringify(input),
+        });
+        expect(r.status, `${op} ${JSON.stringify(input)} -> ${r.body}`).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
+    expect((await fetch(server.endpoint + '/_bulwark/health')).status).toBe(200);
   });
 });
