@@ -13,7 +13,10 @@ import { IamStore, iamService } from './iam/index.js';
 import { kmsService } from './kms/index.js';
 import { KeyStore } from './kms/keystore/index.js';
 import type { Principal } from './iam/principal.js';
+import { SampledRequests, SiteManager, siteArn, WafLogWriter } from './proxy/index.js';
 import { openPhysicalBackend } from './storage/index.js';
+import { WafConfigStore, wafv2Service } from './waf/api/index.js';
+import { WafRuntime } from './waf/index.js';
 import type { PhysicalBackend } from './storage/types.js';
 import { stsService } from './sts/index.js';
 
@@ -87,6 +90,20 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     ...(config.auditDeliveryIntervalMs !== undefined ? { deliveryIntervalMs: config.auditDeliveryIntervalMs } : {}),
     onError: (e, what) => logger.error({ err: e }, `audit ${what} failed`),
   });
+  // The WAF: wafv2 configuration (control plane) → compiled web ACLs → sites (data plane).
+  const bucketsRoot = config.bucketsRoot ?? defaultBucketsRoot(config.dataDir);
+  const wafStore = new WafConfigStore(seal.barrier);
+  const sampled = new SampledRequests();
+  const wafLogs = new WafLogWriter({ bucketsRoot, accountId: config.accountId, region: config.region });
+  // The site manager starts after the API listener; the runtime reaches it through this holder.
+  const siteHolder: { manager?: SiteManager } = {};
+  const waf = new WafRuntime({
+    store: wafStore,
+    sampled,
+    siteArn: (name) => siteArn(config.region, config.accountId, name),
+    sites: () => siteHolder.manager?.list().map((s) => ({ name: s.name, arn: s.arn })) ?? [],
+    logger,
+  });
   const identities = new UnsealedIdentities(store);
   let generated: RootCredentials | undefined;
 
@@ -94,6 +111,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const onUnsealed = async (): Promise<RootCredentials | undefined> => {
     await store.load();
     await audit.load();
+    await waf.load();
     const given =
       config.rootAccessKeyId && config.rootSecretAccessKey
         ? { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey }
@@ -144,6 +162,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     async seal() {
       identities.active = false;
       audit.unload();
+      waf.unload();
       await seal.seal();
     },
     rekey: (o, current) => seal.rekey(o, current),
@@ -174,6 +193,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const stopKmsScheduler = kms.startScheduler();
   server.register(audit.service());
   audit.start();
+  server.register(wafv2Service({ kv: seal.barrier, accountId: config.accountId, region: config.region, engine: waf.hooks(), store: wafStore }));
   server.registerInternal('trail/flush', {
     action: 'bulwark:FlushTrail',
     handler: async (body) => audit.flush(String(body.trail ?? '')),
@@ -190,11 +210,23 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   });
 
   const addr = await server.listen(config.apiListen.host, config.apiListen.port);
+  const sites = new SiteManager({
+    region: config.region,
+    accountId: config.accountId,
+    acls: waf,
+    registry: server.metrics.registry,
+    sampled,
+    logWriter: wafLogs,
+    onEvent: (e) => logger.warn(e, 'proxy event'),
+  });
+  siteHolder.manager = sites;
+  const started = await sites.startAll(config.file.sites ?? []);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const endpoint = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   logger.info({ endpoint, storage: physical.kind, sealed: seal.status().sealed }, 'bulwark listening');
 
   if (generated) printCredentials(print, endpoint, config.region, generated, join(config.dataDir, 'root-credentials'));
+  for (const site of started) print(`Site ${site.name} on ${site.config.tls ? 'https' : 'http'}://${site.address.host}:${site.address.port} → ${site.config.upstream} (${site.arn})`);
   print(`Bulwark ${VERSION} listening on ${endpoint} (storage: ${physical.kind}, data: ${config.dataDir})`);
   if (seal.status().sealed) {
     print(
@@ -214,7 +246,9 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       if (closed) return;
       closed = true;
       stopKmsScheduler();
+      await sites.close();
       await server.close();
+      await wafLogs.close();
       await audit.close();
       await physical.close();
       logger.flush?.();

@@ -130,7 +130,7 @@ describe('delivery and validation', () => {
     // Change one byte of a delivered log file: validate exits 1 and names it.
     const logFile = filesUnder(join(server.dataDir, 'buckets', 'audit-bucket')).find((f) => f.includes('/CloudTrail/') && f.endsWith('.json.gz')) as string;
     const bytes = readFileSync(logFile);
-    bytes[bytes.length - 5] ^= 0x01;
+    bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0x01;
     writeFileSync(logFile, bytes);
     const bad = await run(process.execPath, [BIN, 'trail', 'validate', '--trail', 'main', '--address', server.endpoint, '--verbose'], { env: cliEnv() }).catch(
       (e: { code: number; stdout: string }) => e,

@@ -119,6 +119,25 @@ export const ERROR_CATALOGUE = {
   InvalidTagParameterException: s(400),
   TagsLimitExceededException: s(400),
   ResourceNotFoundException: s(400),
+  // WAFv2 (AWS answers every WAF exception with 400 except WAFInternalErrorException).
+  WAFInvalidParameterException: s(400),
+  WAFNonexistentItemException: s(400),
+  WAFDuplicateItemException: s(400),
+  WAFOptimisticLockException: s(400),
+  WAFLimitsExceededException: s(400),
+  WAFAssociatedItemException: s(400),
+  WAFUnavailableEntityException: s(400),
+  WAFInvalidOperationException: s(400),
+  WAFTagOperationException: s(400),
+  WAFTagOperationInternalErrorException: s(500, 'Receiver', true),
+  WAFInvalidResourceException: s(400),
+  WAFSubscriptionNotFoundException: s(400),
+  WAFNonexistentContainerException: s(400),
+  WAFConfigurationWarningException: s(400),
+  WAFLogDestinationPermissionIssueException: s(400),
+  WAFServiceLinkedRoleErrorException: s(400),
+  WAFUnsupportedAggregateKeyTypeException: s(400),
+  WAFInternalErrorException: s(500, 'Receiver', true),
 } as const satisfies Record<string, ErrorSpec>;
 
 /** An AWS error code Bulwark can return. */

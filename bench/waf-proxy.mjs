@@ -1,0 +1,198 @@
+// The WAF data plane against a bare Node reverse proxy, same upstream, same requests, one run.
+// Processes: an upstream (node:http answering a small HTML page), a bare pass-through proxy
+// (node:http + undici Pool, no inspection), Bulwark's SiteManager with a 20-rule ACL, and the load
+// generator (wrk if installed, else bench/load.mjs), each in its own process.
+// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2]
+//   BULWARK_DIST=<dir> points at the compiled tree (default dist/src).
+import { spawn, execFileSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = fileURLToPath(import.meta.url);
+const dist = resolve(process.env.BULWARK_DIST ?? join(here, '..', '..', 'dist', 'src'));
+const role = process.argv[2];
+
+const PAGE = Buffer.from('<!doctype html><html><head><title>shop</title></head><body>' + '<p>product</p>'.repeat(40) + '</body></html>');
+
+function ready(server) {
+  process.stdout.write(`ready ${server.address().port}\n`);
+}
+
+if (role === '--upstream') {
+  http.createServer((req, res) => {
+    req.on('data', () => {});
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': PAGE.length });
+      res.end(PAGE);
+    });
+  }).listen(0, '127.0.0.1', function () { ready(this); });
+} else if (role === '--bare') {
+  // The baseline: what a minimal correct Node reverse proxy costs.
+  const { Pool } = await import('undici');
+  const pool = new Pool(process.argv[3], { connections: 128 });
+  http.createServer((req, res) => {
+    pool.request({ path: req.url, method: req.method, headers: req.headers, body: req.method === 'GET' || req.method === 'HEAD' ? null : req })
+      .then((r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.body.pipe(res);
+      })
+      .catch(() => {
+        res.writeHead(502);
+        res.end();
+      });
+  }).listen(0, '127.0.0.1', function () { ready(this); });
+} else if (role === '--waf') {
+  const upstream = process.argv[3];
+  const workers = Number(process.argv[4] ?? 0);
+  const { SiteManager, startDataPlane } = await import(pathToFileURL(join(dist, 'proxy', 'index.js')).href);
+  const acl = await makeAcl();
+  await startDataPlane({
+    workers,
+    async setupWorker() {
+      const m = new SiteManager({ region: 'us-east-1', accountId: '000000000000', acls: { forSite: () => ({ acl }) } });
+      const s = await m.add({ name: 'bench', listen: `127.0.0.1:${process.env.BENCH_PORT ?? 0}`, upstream });
+      if (workers === 0) process.stdout.write(`ready ${s.address.port}\n`);
+    },
+  }).then((dp) => {
+    if (dp.role === 'primary') process.stdout.write(`ready ${process.env.BENCH_PORT}\n`);
+  });
+} else {
+  await main();
+}
+
+/** The real engine when it is built, else a fake ACL doing the work of 20 typical rules. */
+async function makeAcl() {
+  const ipSet = new Set(['192.0.2.1', '198.51.100.23', '203.0.113.77']);
+  const decodeCache = new Map();
+  const urlDecode = (s) => {
+    let d = decodeCache.get(s);
+    if (d === undefined) {
+      try { d = decodeURIComponent(s.replace(/\+/g, ' ')).toLowerCase(); } catch { d = s.toLowerCase(); }
+      if (decodeCache.size > 1000) decodeCache.clear();
+      decodeCache.set(s, d);
+    }
+    return d;
+  };
+  const rules = [];
+  const words = ['select', 'union', '<script', '../', 'etc/passwd', 'cmd.exe', 'wget', 'curl', 'sleep(', 'benchmark('];
+  for (let i = 0; i < 10; i++) rules.push((r) => urlDecode(r.queryString).includes(words[i]));
+  rules.push((r) => /(?:\bor\b|\band\b)\s+\d+\s*=\s*\d+/.test(urlDecode(r.queryString)));
+  rules.push((r) => /\.(?:php|asp|jsp)$/.test(r.uriPath));
+  rules.push((r) => r.body.length > 8192);
+  rules.push((r) => ipSet.has(r.clientIp));
+  rules.push((r) => { for (const [n, v] of r.headers) if (n.length === 10 && n.toLowerCase() === 'user-agent') return /sqlmap|nikto|nmap/i.test(v); return false; });
+  rules.push((r) => r.method === 'TRACE');
+  rules.push((r) => r.uriPath.length > 1024);
+  rules.push((r) => r.body.length > 0 && r.body.toString('latin1').toLowerCase().includes('<script'));
+  const counts = new Map();
+  rules.push((r) => { const n = (counts.get(r.clientIp) ?? 0) + 1; counts.set(r.clientIp, n); return n > 1e12; });
+  rules.push((r) => r.headers.length > 80);
+  const allow = { action: 'ALLOW', terminatingRuleId: 'Default_Action', terminatingRuleType: 'REGULAR', terminatingRuleMatchDetails: [], insertHeaders: [], labels: [], nonTerminatingMatchingRules: [], ruleGroupList: [], rateBasedRuleList: [], metricMatches: [] };
+  const block = { ...allow, action: 'BLOCK', terminatingRuleId: 'r' };
+  return {
+    name: 'bench', arn: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1',
+    evaluate(r) {
+      for (let i = 0; i < rules.length; i++) if (rules[i](r)) return block;
+      return allow;
+    },
+  };
+}
+
+function startProc(args, env = {}) {
+  return new Promise((resolveP, reject) => {
+    const p = spawn(process.execPath, [here, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let buf = '';
+    p.stdout.on('data', (c) => {
+      buf += c;
+      const m = /ready (\d+)/.exec(buf);
+      if (m) resolveP({ proc: p, port: Number(m[1]) });
+    });
+    p.on('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));
+  });
+}
+
+function haveWrk() {
+  try { execFileSync('wrk', ['--version'], { stdio: 'ignore' }); return true; } catch (e) { return e.status === 1; }
+}
+
+function runLoad(port, spec, conns, secs) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-waf-'));
+  if (haveWrk()) {
+    const lua = join(dir, 'req.lua');
+    writeFileSync(lua, `wrk.method = ${JSON.stringify(spec.method)}\nwrk.path = ${JSON.stringify(spec.path)}\nwrk.body = ${JSON.stringify(spec.body ?? '')}\nwrk.headers = ${luaTable(spec.headers)}\n`);
+    const out = execFileSync('wrk', ['-t', '1', '-c', String(conns), '-d', `${secs}s`, '--latency', '-s', lua, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
+    const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)[1]);
+    const p50 = parseMs(/\s50%\s+([\d.]+\w+)/.exec(out)[1]);
+    const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
+    if (non2xx) throw new Error(`non-2xx responses: ${non2xx[1]}`);
+    return { rps, p50 };
+  }
+  const f = join(dir, 'req.json');
+  writeFileSync(f, JSON.stringify(spec));
+  const out = JSON.parse(execFileSync(process.execPath, [join(here, '..', 'load.mjs'), `http://127.0.0.1:${port}`, String(conns), String(secs), f], { encoding: 'utf8' }));
+  return { rps: out.rps, p50: out.p50ms };
+}
+
+function luaTable(h) {
+  return '{' + Object.entries(h).map(([k, v]) => `[${JSON.stringify(k)}] = ${JSON.stringify(v)}`).join(', ') + '}';
+}
+
+function parseMs(s) {
+  const m = /([\d.]+)(us|ms|s)/.exec(s);
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+async function main() {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i === -1 ? dflt : process.argv[i + 1];
+  };
+  const secs = Number(arg('--seconds', '5'));
+  const conns = arg('--conns', '1,16,64').split(',').map(Number);
+  const workerCounts = arg('--workers', '0').split(',').map(Number);
+  const browser = {
+    'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+    'accept-language': 'en-US,en;q=0.5',
+    'accept-encoding': 'gzip, deflate, br',
+    cookie: 'session=abc123; theme=dark',
+    referer: 'http://shop.example/',
+  };
+  const form = 'q=' + 'widget+blue+'.repeat(40) + '&page=2&sort=price&' + 'x'.repeat(1024 - 500);
+  const specs = {
+    GET: { method: 'GET', path: '/products/list?category=shoes&page=2&sort=price_asc', headers: browser },
+    POST: { method: 'POST', path: '/search', headers: { ...browser, 'content-type': 'application/x-www-form-urlencoded' }, body: form.slice(0, 1024) },
+  };
+  const up = await startProc(['--upstream']);
+  const upstream = `http://127.0.0.1:${up.port}`;
+  const bare = await startProc(['--bare', upstream]);
+  const procs = [up, bare];
+  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ACL: fake 20-rule`);
+  try {
+    for (const workers of workerCounts) {
+      const port = 20000 + Math.floor(Math.random() * 20000);
+      const waf = await startProc(['--waf', upstream, String(workers)], { BENCH_PORT: String(workers > 0 ? port : 0) });
+      procs.push(waf);
+      for (const [name, spec] of Object.entries(specs)) {
+        for (const c of conns) {
+          runLoad(waf.port, spec, c, 1); // warm-up
+          runLoad(bare.port, spec, c, 1);
+          const b = runLoad(bare.port, spec, c, secs);
+          const w = runLoad(waf.port, spec, c, secs);
+          const d = c === 1 ? runLoad(up.port, spec, c, secs) : undefined;
+          console.log(
+            `${name.padEnd(4)} conns=${String(c).padStart(3)} workers=${workers}  bare ${b.rps.toFixed(0).padStart(6)} rps p50 ${b.p50.toFixed(3)}ms | bulwark ${w.rps.toFixed(0).padStart(6)} rps p50 ${w.p50.toFixed(3)}ms | ratio ${(w.rps / b.rps).toFixed(2)}` +
+              (d ? ` | upstream direct p50 ${d.p50.toFixed(3)}ms, added p50 vs bare ${(w.p50 - b.p50).toFixed(3)}ms, vs direct ${(w.p50 - d.p50).toFixed(3)}ms` : ''),
+          );
+        }
+      }
+      waf.proc.kill();
+    }
+  } finally {
+    for (const p of procs) p.proc.kill();
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * Regex compilation for RegexMatch and RegexPatternSetReference: RE2 (linear time, no catastrophic
+ * backtracking). Patterns are matched against byte strings; a pattern is converted to the byte
+ * string of its UTF-8 encoding so non-ASCII literals match the request's bytes.
+ */
+import RE2 from 're2';
+import { WafConfigError } from '../errors.js';
+import { utf8ToByteString } from './util.js';
+
+/** A compiled pattern: test(input) on a byte string. */
+export interface ByteRegex {
+  test(input: string): boolean;
+}
+
+export function compileRegex(pattern: string, field: string, path: string): ByteRegex {
+  if (pattern.length === 0 || pattern.length > 512) throw new WafConfigError(field, path, 'RegexString must be 1 to 512 characters');
+  try {
+    return new RE2(utf8ToByteString(pattern)) as unknown as ByteRegex;
+  } catch (e) {
+    throw new WafConfigError(field, path, `invalid or unsupported regular expression: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
