@@ -3,7 +3,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,8 +65,49 @@ export async function signed(endpoint, service, headers, body) {
   return { method: 'POST', path: '/', headers: s.headers, body };
 }
 
-/** Runs bench/load.mjs against `url` with the requests in `specs`; resolves its JSON result. */
+/** True when wrk (Debian's package) is installed: it loads a 2-core machine far less than a Node client. */
+export const HAVE_WRK = (() => {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (e) {
+    return e.status === 1; // wrk --version exits 1 after printing its version
+  }
+})();
+
+/** The load generator used: wrk when installed (BENCH_CLIENT=node forces bench/load.mjs). */
+export const CLIENT = HAVE_WRK && process.env.BENCH_CLIENT !== 'node' ? 'wrk' : 'node';
+
+function luaString(s) {
+  return '"' + [...Buffer.from(s)].map((b) => '\\' + b).join('') + '"';
+}
+
+/** Runs wrk with one fixed request; resolves {rps, p50ms, p99ms, statuses}. */
+async function wrkLoad(url, spec, connections, seconds, dir) {
+  const script = join(dir, `wrk-${Math.random().toString(36).slice(2)}.lua`);
+  const headers = Object.entries(spec.headers ?? {})
+    .filter(([k]) => k.toLowerCase() !== 'host' && k.toLowerCase() !== 'content-length')
+    .map(([k, v]) => `wrk.headers[${luaString(k)}] = ${luaString(String(v))}`)
+    .join('\n');
+  writeFileSync(
+    script,
+    `wrk.method = ${luaString(spec.method ?? 'POST')}\nwrk.path = ${luaString(spec.path ?? '/')}\nwrk.body = ${luaString(spec.body ?? '')}\n${headers}\n` +
+      'done = function(summary, latency, requests)\n' +
+      '  io.write(string.format("JSON {\\"requests\\":%d,\\"errors\\":%d,\\"status\\":%d,\\"p50\\":%f,\\"p99\\":%f,\\"duration\\":%d}\\n", summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.errors.status, latency:percentile(50), latency:percentile(99), summary.duration))\n' +
+      'end\n',
+  );
+  const threads = Math.min(2, connections);
+  const { stdout } = await run('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${seconds}s`, '-s', script, url], { maxBuffer: 1 << 20 });
+  const m = /JSON (\{.*\})/.exec(stdout);
+  if (!m) throw new Error('wrk output not understood: ' + stdout);
+  const r = JSON.parse(m[1]);
+  const secs = r.duration / 1e6;
+  return { requests: r.requests, seconds: secs, rps: r.requests / secs, p50ms: r.p50 / 1000, p99ms: r.p99 / 1000, statuses: { ...(r.status ? { 'non-2xx': r.status } : {}), ...(r.errors ? { error: r.errors } : {}), 200: r.requests - r.status } };
+}
+
+/** Runs the load generator against `url` with the request(s) in `specs`; resolves {rps, p50ms, p99ms, statuses}. */
 export async function load(url, specs, connections, seconds, dir) {
+  if (CLIENT === 'wrk' && !Array.isArray(specs)) return wrkLoad(url, specs, connections, seconds, dir);
   const file = join(dir, `req-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(file, JSON.stringify(specs));
   const { stdout } = await run(process.execPath, [join(root, 'bench/load.mjs'), url, String(connections), String(seconds), file]);

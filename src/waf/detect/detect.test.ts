@@ -30,6 +30,7 @@ describe('detectSqli', () => {
   });
 
   it('reports a fingerprint for logs', () => {
+    expect(sqliFingerprint('pay=AND 7639=(')).toBe('as-is:b=&n=(:logic-compare');
     expect(sqliFingerprint("' OR 1=1--")).toBe('single-quote:s&n=nc:quote-tautology');
     expect(sqliFingerprint('hello world')).toBeUndefined();
   });
@@ -52,11 +53,11 @@ describe('detectXss', () => {
 });
 
 describe('benign corpus', () => {
-  it('has at least 200 strings', () => {
-    expect(BENIGN_CORPUS.length).toBeGreaterThanOrEqual(200);
+  it('has at least 400 strings', () => {
+    expect(BENIGN_CORPUS.length).toBeGreaterThanOrEqual(400);
   });
 
-  // Measured: SQLi LOW 0, SQLi HIGH 2, XSS 0 (see docs/waf-detection.md).
+  // Measured: SQLi LOW 0, SQLi HIGH 3 of 420, XSS 0 (see docs/waf-detection.md).
   it('stays quiet', () => {
     const flagged = (f: (s: string) => boolean): string[] => BENIGN_CORPUS.filter((s) => f(bytes(s)));
     expect(flagged((s) => detectSqli(s, 'LOW'))).toEqual([]);
