@@ -63,42 +63,52 @@ if (role === '--upstream') {
   await main();
 }
 
-/** The real engine when it is built, else a fake ACL doing the work of 20 typical rules. */
+/**
+ * The real rule engine with a 20-rule web ACL of the kinds the issue names: byte-match rules with
+ * transformations, regex, size constraints, an IP set, a label-producing Count rule with a
+ * LabelMatch rule after it, and a rate-based rule (with a limit benign load never reaches).
+ */
 async function makeAcl() {
-  const ipSet = new Set(['192.0.2.1', '198.51.100.23', '203.0.113.77']);
-  const decodeCache = new Map();
-  const urlDecode = (s) => {
-    let d = decodeCache.get(s);
-    if (d === undefined) {
-      try { d = decodeURIComponent(s.replace(/\+/g, ' ')).toLowerCase(); } catch { d = s.toLowerCase(); }
-      if (decodeCache.size > 1000) decodeCache.clear();
-      decodeCache.set(s, d);
-    }
-    return d;
-  };
-  const rules = [];
+  const { compileWebAcl, MemoryRateCounter } = await import(pathToFileURL(join(dist, 'waf', 'engine', 'index.js')).href);
+  const { detectors } = await import(pathToFileURL(join(dist, 'waf', 'detect', 'index.js')).href);
+  const vis = (n) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
+  const tx = [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'LOWERCASE' }];
   const words = ['select', 'union', '<script', '../', 'etc/passwd', 'cmd.exe', 'wget', 'curl', 'sleep(', 'benchmark('];
-  for (let i = 0; i < 10; i++) rules.push((r) => urlDecode(r.queryString).includes(words[i]));
-  rules.push((r) => /(?:\bor\b|\band\b)\s+\d+\s*=\s*\d+/.test(urlDecode(r.queryString)));
-  rules.push((r) => /\.(?:php|asp|jsp)$/.test(r.uriPath));
-  rules.push((r) => r.body.length > 8192);
-  rules.push((r) => ipSet.has(r.clientIp));
-  rules.push((r) => { for (const [n, v] of r.headers) if (n.length === 10 && n.toLowerCase() === 'user-agent') return /sqlmap|nikto|nmap/i.test(v); return false; });
-  rules.push((r) => r.method === 'TRACE');
-  rules.push((r) => r.uriPath.length > 1024);
-  rules.push((r) => r.body.length > 0 && r.body.toString('latin1').toLowerCase().includes('<script'));
-  const counts = new Map();
-  rules.push((r) => { const n = (counts.get(r.clientIp) ?? 0) + 1; counts.set(r.clientIp, n); return n > 1e12; });
-  rules.push((r) => r.headers.length > 80);
-  const allow = { action: 'ALLOW', terminatingRuleId: 'Default_Action', terminatingRuleType: 'REGULAR', terminatingRuleMatchDetails: [], insertHeaders: [], labels: [], nonTerminatingMatchingRules: [], ruleGroupList: [], rateBasedRuleList: [], metricMatches: [] };
-  const block = { ...allow, action: 'BLOCK', terminatingRuleId: 'r' };
-  return {
-    name: 'bench', arn: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1',
-    evaluate(r) {
-      for (let i = 0; i < rules.length; i++) if (rules[i](r)) return block;
-      return allow;
+  const rules = words.map((w, i) => ({
+    Name: `word-${i}`, Priority: i, Action: { Block: {} }, VisibilityConfig: vis(`word${i}`),
+    Statement: { ByteMatchStatement: { SearchString: Buffer.from(w), FieldToMatch: { QueryString: {} }, TextTransformations: tx, PositionalConstraint: 'CONTAINS' } },
+  }));
+  const more = [
+    { RegexMatchStatement: { RegexString: '(?:\\bor\\b|\\band\\b)\\s+\\d+\\s*=\\s*\\d+', FieldToMatch: { QueryString: {} }, TextTransformations: tx } },
+    { RegexMatchStatement: { RegexString: '\\.(?:php|asp|jsp)$', FieldToMatch: { UriPath: {} }, TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }] } },
+    { SizeConstraintStatement: { FieldToMatch: { Body: { OversizeHandling: 'CONTINUE' } }, ComparisonOperator: 'GT', Size: 8192, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+    { IPSetReferenceStatement: { ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/ipset/bad/1' } },
+    { ByteMatchStatement: { SearchString: Buffer.from('sqlmap'), FieldToMatch: { SingleHeader: { Name: 'user-agent' } }, TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }], PositionalConstraint: 'CONTAINS' } },
+    { ByteMatchStatement: { SearchString: Buffer.from('TRACE'), FieldToMatch: { Method: {} }, TextTransformations: [{ Priority: 0, Type: 'NONE' }], PositionalConstraint: 'EXACTLY' } },
+    { SizeConstraintStatement: { FieldToMatch: { UriPath: {} }, ComparisonOperator: 'GT', Size: 1024, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+    { ByteMatchStatement: { SearchString: Buffer.from('<script'), FieldToMatch: { Body: { OversizeHandling: 'CONTINUE' } }, TextTransformations: tx, PositionalConstraint: 'CONTAINS' } },
+  ];
+  more.forEach((st, i) => rules.push({ Name: `more-${i}`, Priority: 10 + i, Action: { Block: {} }, VisibilityConfig: vis(`more${i}`), Statement: st }));
+  rules.push({
+    Name: 'label-bots', Priority: 18, Action: { Count: {} }, RuleLabels: [{ Name: 'bot' }], VisibilityConfig: vis('labelBots'),
+    Statement: { ByteMatchStatement: { SearchString: Buffer.from('bot'), FieldToMatch: { SingleHeader: { Name: 'user-agent' } }, TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }], PositionalConstraint: 'CONTAINS' } },
+  });
+  rules.push({
+    Name: 'rate', Priority: 19, Action: { Block: {} }, VisibilityConfig: vis('rate'),
+    Statement: { RateBasedStatement: { Limit: 2000000000, EvaluationWindowSec: 60, AggregateKeyType: 'IP', ScopeDownStatement: { NotStatement: { Statement: { LabelMatchStatement: { Scope: 'LABEL', Key: 'awswaf:000000000000:webacl:bench:bot' } } } } } },
+  });
+  const ipSet = { Name: 'bad', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/ipset/bad/1', IPAddressVersion: 'IPV4', Addresses: ['192.0.2.1/32', '198.51.100.0/24', '203.0.113.77/32'] };
+  return compileWebAcl(
+    { Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'), Rules: rules },
+    {
+      resolveIpSet: (arn) => (arn === ipSet.ARN ? ipSet : undefined),
+      resolveRegexPatternSet: () => undefined,
+      resolveRuleGroup: () => undefined,
+      resolveManagedRuleGroup: () => undefined,
+      detectors,
+      rateCounter: new MemoryRateCounter(),
     },
-  };
+  );
 }
 
 function startProc(args, env = {}) {
@@ -171,7 +181,7 @@ async function main() {
   const upstream = `http://127.0.0.1:${up.port}`;
   const bare = await startProc(['--bare', upstream]);
   const procs = [up, bare];
-  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ACL: fake 20-rule`);
+  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ACL: real engine, 20 rules`);
   try {
     for (const workers of workerCounts) {
       const port = 20000 + Math.floor(Math.random() * 20000);
