@@ -5,10 +5,11 @@
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-/** Where the shared CRS regression data lives (not copied into the repo). */
-export const CRS_ROOT = process.env.CRS_REGRESSION_DIR ?? '/work/shared/data/waf/crs-regression';
+/** Where the shared CRS regression data lives (not copied into the repo): ../shared beside the repository (as on every developer machine and in CI), or CRS_REGRESSION_DIR. */
+export const CRS_ROOT = process.env.CRS_REGRESSION_DIR ?? fileURLToPath(new URL('../../../../shared/data/waf/crs-regression', import.meta.url));
 
 /** One stage of a CRS test, reduced to what the detectors need. */
 export interface CrsCase {
