@@ -4,7 +4,7 @@
  * signature, the clock, the credential scope and session tokens. Runs on every API request, so the
  * per-request path avoids regex compilation and caches derived signing keys. See docs/sigv4.md.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { AwsError, type AwsErrorCode } from '../errors/index.js';
 
 /** The parts of an HTTP request that SigV4 covers, as received on the wire. */
@@ -286,6 +286,20 @@ function canonicalQueryOf(params: readonly QueryParam[], excludeSignature: boole
 
 /** Trims a header value and collapses runs of whitespace, as the SDK signers do. */
 function canonicalHeaderValue(v: string): string {
+  // Fast path (nearly every header): no tab, CR, LF or double space, and no edge spaces, so the
+  // value is already canonical and the regex replace would allocate a copy for nothing.
+  const n = v.length;
+  if (n > 0 && v.charCodeAt(0) !== 0x20 && v.charCodeAt(n - 1) !== 0x20) {
+    let clean = true;
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i);
+      if (c === 0x09 || c === 0x0a || c === 0x0d || (c === 0x20 && v.charCodeAt(i + 1) === 0x20)) {
+        clean = false;
+        break;
+      }
+    }
+    if (clean) return v;
+  }
   const collapsed = v.replace(HEADER_WS_RE, ' ');
   const from = collapsed.charCodeAt(0) === 0x20 ? 1 : 0;
   const to = collapsed.length > from && collapsed.charCodeAt(collapsed.length - 1) === 0x20 ? collapsed.length - 1 : collapsed.length;
@@ -347,7 +361,8 @@ export function buildCanonicalRequest(
 
 /** The string to sign for a canonical request. */
 export function stringToSign(amzDate: string, scope: string, canonicalRequest: string): string {
-  return ALGORITHM + '\n' + amzDate + '\n' + scope + '\n' + createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
+  // One-shot crypto.hash: no Hash object per call (the canonical request is small).
+  return ALGORITHM + '\n' + amzDate + '\n' + scope + '\n' + hash('sha256', canonicalRequest, 'hex');
 }
 
 /** HMAC chain kSecret → kDate → kRegion → kService → kSigning; intermediates are wiped. */
@@ -625,6 +640,8 @@ export class SigV4Verifier {
   private readonly cacheSize: number;
   /** accessKeyId and scope → the secret it was derived from and the signing key; Map order gives LRU eviction. */
   private readonly keyCache = new Map<string, { secret: string; key: Buffer }>();
+  /** The key cache's most recently used entry (the last in Map order). */
+  private newestKey: string | undefined;
 
   constructor(opts: { clockSkewMs?: number; signingKeyCacheSize?: number } = {}) {
     this.clockSkewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
@@ -711,7 +728,7 @@ export class SigV4Verifier {
       throw new SigV4Error('AccessDenied', 'There were headers present in the request which were not signed: x-amz-target', akid);
     }
 
-    const payloadHash = createHash('sha256').update(parts.body).digest('hex');
+    const payloadHash = hash('sha256', parts.body, 'hex');
     const declared = headerValue(parts.headers, 'x-amz-content-sha256');
     if (declared !== undefined && declared !== UNSIGNED_PAYLOAD && declared !== payloadHash) {
       throw new SigV4Error('SignatureDoesNotMatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", akid);
@@ -782,8 +799,12 @@ export class SigV4Verifier {
     const cacheKey = accessKeyId + '\n' + date + '\n' + region + '\n' + service;
     const hit = this.keyCache.get(cacheKey);
     if (hit !== undefined && hit.secret === secretAccessKey) {
-      this.keyCache.delete(cacheKey);
-      this.keyCache.set(cacheKey, hit);
+      // Move to the most-recent end, unless it is there already (the common case: one busy key).
+      if (cacheKey !== this.newestKey) {
+        this.keyCache.delete(cacheKey);
+        this.keyCache.set(cacheKey, hit);
+        this.newestKey = cacheKey;
+      }
       return hit.key;
     }
     if (hit !== undefined) {
@@ -799,6 +820,7 @@ export class SigV4Verifier {
       }
     }
     this.keyCache.set(cacheKey, { secret: secretAccessKey, key });
+    this.newestKey = cacheKey;
     return key;
   }
 

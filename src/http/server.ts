@@ -87,6 +87,14 @@ interface Route {
 const READ_ONLY_EXACT = /^(Get|List|Describe|Simulate|Lookup|Check)/;
 const JSON_CT = 'application/x-amz-json-1.1';
 const FORM_CT = /^application\/x-www-form-urlencoded/i;
+const CREDENTIAL_RE = /Credential=([^,\s]+)/;
+
+/** An encoded response (a string body is sent as UTF-8). */
+interface Encoded {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
 
 /** Internal reasons a request fails before reaching a service (to pick the error protocol). */
 class EarlyFailure {
@@ -250,7 +258,7 @@ export class ApiServer {
     parts: SignedRequestParts,
     requestId: string,
     now: Date,
-  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer; service: string; operation: string }> {
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer | string; service: string; operation: string }> {
     const sourceIp = normalizeIp(req.socket.remoteAddress);
     const userAgent = headerString(req.headers['user-agent']);
     const secureTransport = this.opts.tls !== undefined;
@@ -263,7 +271,7 @@ export class ApiServer {
     const resources: { arn: string; type?: string }[] = [];
     let responseElements: Record<string, unknown> | null = null;
     let errorOut: AwsError | undefined;
-    let out: { status: number; headers: Record<string, string>; body: Buffer } | undefined;
+    let out: Encoded | undefined;
 
     try {
       if (this.opts.seal.status().sealed) throw awsError('ServiceUnavailable', 'Bulwark is sealed; unseal it with `bulwark operator unseal`.');
@@ -323,7 +331,7 @@ export class ApiServer {
       const wire = protocol === 'json' || protocol === 'rest-json' ? toJsonFlavour(errorOut) : errorOut;
       out = encodeError(protocol, wire, requestId, { xmlNamespace: route?.svc.def.model.metadata.xmlNamespace ?? 'https://iam.amazonaws.com/doc/2010-05-08/' });
     }
-    const result = out as { status: number; headers: Record<string, string>; body: Buffer };
+    const result = out as Encoded;
 
     // Publish the API-call event: every routed call, and failed authentication with a known key.
     if (route && (authenticated || accessKeyId !== undefined) && (this.opts.eventSink || apiCallHasSubscribers())) {
@@ -425,13 +433,14 @@ export class ApiServer {
     }
   }
 
-  private encode(route: Route, output: Record<string, unknown>, requestId: string): { status: number; headers: Record<string, string>; body: Buffer } {
+  private encode(route: Route, output: Record<string, unknown>, requestId: string): Encoded {
     const { codec } = route.svc;
     switch (route.svc.protocol) {
       case 'json':
         return { status: 200, headers: { 'content-type': JSON_CT, 'x-amzn-requestid': requestId }, body: codec.encodeJson(route.op, output) };
       case 'query':
-        return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: codec.encodeQuery(route.op, output, requestId) };
+        // A string body: node:http writes it with the header block, no Buffer copy first.
+        return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: codec.encodeQueryText(route.op, output, requestId) };
       case 'rest-json': {
         const r = codec.encodeRest(route.op, output);
         return { status: r.status, headers: { ...r.headers, 'x-amzn-requestid': requestId }, body: r.body };
@@ -450,72 +459,7 @@ export class ApiServer {
     secureTransport: boolean,
     resources: { arn: string; type?: string }[],
   ): RequestContext {
-    // Built on first use: operations that authorize nothing (GetCallerIdentity) never pay for it.
-    let built: Map<string, string | readonly string[]> | undefined;
-    const region = this.opts.region;
-    const conditionContextOf = (): Map<string, string | readonly string[]> => {
-      if (built) return built;
-      const requestTags = requestTagsOf(input);
-      built = globalConditionContext({ principal, sourceIp, now, secureTransport, region, userAgent, ...(requestTags ? { requestTags } : {}) });
-      return built;
-    };
-    const identities = this.opts.identities;
-    const protocol = route.svc.protocol;
-    const authzPrincipal: AuthzPrincipal = {
-      type: principal.type,
-      accountId: principal.accountId,
-      arn: principal.arn,
-      ...(principal.roleArn ? { roleArn: principal.roleArn } : {}),
-    };
-    return {
-      requestId,
-      region: this.opts.region,
-      accountId: this.opts.accountId,
-      principal,
-      sourceIp,
-      userAgent,
-      secureTransport,
-      now,
-      service: route.svc.def.name,
-      operation: route.op,
-      get conditionContext() {
-        return conditionContextOf();
-      },
-      async authorize(req) {
-        // The root user is allowed everything its account owns, unless a resource policy denies.
-        if (principal.type === 'Root' && !req.resourcePolicy) return;
-        const policies = await identities.policiesFor(principal);
-        let context = conditionContextOf();
-        if (req.context && req.context.size > 0) {
-          context = new Map(context);
-          for (const [k, v] of req.context) context.set(k, v);
-        }
-        const decision = evaluate(
-          {
-            identityPolicies: policies.identity,
-            ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
-            ...(req.requireResourcePolicy ? { requireResourcePolicy: true } : {}),
-            sessionPolicies: policies.session,
-            ...(policies.boundary ? { permissionsBoundary: policies.boundary } : {}),
-          },
-          { principal: authzPrincipal, action: req.action, resource: req.resource, context },
-        );
-        if (decision.decision === 'allowed') return;
-        const why =
-          decision.decision === 'explicitDeny'
-            ? `with an explicit deny in ${req.resourcePolicy && decision.matched.some((m) => m.source === req.resourcePolicy?.source && m.effect === 'Deny') ? 'a resource-based policy' : 'an identity-based policy'}`
-            : req.resourcePolicy
-              ? 'because no resource-based policy allows the ' + req.action + ' action'
-              : 'because no identity-based policy allows the ' + req.action + ' action';
-        throw awsError(
-          protocol === 'query' ? 'AccessDenied' : 'AccessDeniedException',
-          `User: ${principal.arn} is not authorized to perform: ${req.action} on resource: ${req.resource} ${why}`,
-        );
-      },
-      addResource(arn, type) {
-        resources.push(type ? { arn, type } : { arn });
-      },
-    };
+    return new ApiRequestContext(this.opts, route, principal, input, requestId, now, sourceIp, userAgent, secureTransport, resources);
   }
 
   /** /_bulwark/health, /metrics, /seal-status, /init, /unseal, /seal, /rekey. */
@@ -617,6 +561,88 @@ export class ApiServer {
   }
 }
 
+/** One request's RequestContext: a class rather than an object of closures, built per request. */
+class ApiRequestContext implements RequestContext {
+  readonly region: string;
+  readonly accountId: string;
+  readonly service: string;
+  readonly operation: string;
+  /** Built on first use: operations that authorize nothing (GetCallerIdentity) never pay for it. */
+  private built: Map<string, string | readonly string[]> | undefined;
+
+  constructor(
+    private readonly opts: ApiServerOptions,
+    route: Route,
+    readonly principal: Principal,
+    private readonly input: Record<string, unknown>,
+    readonly requestId: string,
+    readonly now: Date,
+    readonly sourceIp: string,
+    readonly userAgent: string,
+    readonly secureTransport: boolean,
+    private readonly resources: { arn: string; type?: string }[],
+  ) {
+    this.region = opts.region;
+    this.accountId = opts.accountId;
+    this.service = route.svc.def.name;
+    this.operation = route.op;
+    this.protocol = route.svc.protocol;
+  }
+
+  private readonly protocol: Protocol;
+
+  get conditionContext(): Map<string, string | readonly string[]> {
+    if (this.built) return this.built;
+    const requestTags = requestTagsOf(this.input);
+    const { principal, sourceIp, now, secureTransport, region, userAgent } = this;
+    this.built = globalConditionContext({ principal, sourceIp, now, secureTransport, region, userAgent, ...(requestTags ? { requestTags } : {}) });
+    return this.built;
+  }
+
+  async authorize(req: Parameters<RequestContext['authorize']>[0]): Promise<void> {
+    const principal = this.principal;
+    // The root user is allowed everything its account owns, unless a resource policy denies.
+    if (principal.type === 'Root' && !req.resourcePolicy) return;
+    const policies = await this.opts.identities.policiesFor(principal);
+    let context = this.conditionContext;
+    if (req.context && req.context.size > 0) {
+      context = new Map(context);
+      for (const [k, v] of req.context) context.set(k, v);
+    }
+    const authzPrincipal: AuthzPrincipal = {
+      type: principal.type,
+      accountId: principal.accountId,
+      arn: principal.arn,
+      ...(principal.roleArn ? { roleArn: principal.roleArn } : {}),
+    };
+    const decision = evaluate(
+      {
+        identityPolicies: policies.identity,
+        ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
+        ...(req.requireResourcePolicy ? { requireResourcePolicy: true } : {}),
+        sessionPolicies: policies.session,
+        ...(policies.boundary ? { permissionsBoundary: policies.boundary } : {}),
+      },
+      { principal: authzPrincipal, action: req.action, resource: req.resource, context },
+    );
+    if (decision.decision === 'allowed') return;
+    const why =
+      decision.decision === 'explicitDeny'
+        ? `with an explicit deny in ${req.resourcePolicy && decision.matched.some((m) => m.source === req.resourcePolicy?.source && m.effect === 'Deny') ? 'a resource-based policy' : 'an identity-based policy'}`
+        : req.resourcePolicy
+          ? 'because no resource-based policy allows the ' + req.action + ' action'
+          : 'because no identity-based policy allows the ' + req.action + ' action';
+    throw awsError(
+      this.protocol === 'query' ? 'AccessDenied' : 'AccessDeniedException',
+      `User: ${principal.arn} is not authorized to perform: ${req.action} on resource: ${req.resource} ${why}`,
+    );
+  }
+
+  addResource(arn: string, type?: string): void {
+    this.resources.push(type ? { arn, type } : { arn });
+  }
+}
+
 /** Reads a request body, rejecting (413) once it passes `limit` bytes. Event-based: cheaper than an async iterator. */
 function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -668,7 +694,7 @@ function credentialScopeService(parts: SignedRequestParts): string | undefined {
   const auth = headerString(parts.headers.authorization);
   let cred: string | undefined;
   if (auth) {
-    const m = /Credential=([^,\s]+)/.exec(auth);
+    const m = CREDENTIAL_RE.exec(auth);
     cred = m?.[1];
   } else if (parts.query.includes('X-Amz-Credential=')) {
     const v = new URLSearchParams(parts.query).get('X-Amz-Credential');

@@ -143,11 +143,16 @@ export class ModelCodec {
 
   /** query: the `<OpResponse>` XML document for an output. */
   encodeQuery(op: string, output: Record<string, unknown>, requestId: string): Buffer {
+    return Buffer.from(this.encodeQueryText(op, output, requestId), 'utf8');
+  }
+
+  /** query: the `<OpResponse>` XML document as text (what encodeQuery encodes as UTF-8). */
+  encodeQueryText(op: string, output: Record<string, unknown>, requestId: string): string {
     const o = this.op(op);
     const parts: string[] = [o.xmlOpen];
     if (o.output !== undefined) structToXml(o.output, output, parts, '', 0);
     parts.push(o.xmlClose, '<ResponseMetadata><RequestId>', escapeXml(requestId), '</RequestId></ResponseMetadata></', op, 'Response>');
-    return Buffer.from(parts.join(''), 'utf8');
+    return parts.join('');
   }
 
   /**
