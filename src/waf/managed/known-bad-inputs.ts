@@ -1,0 +1,76 @@
+/**
+ * AWSManagedRulesKnownBadInputsRuleSet (200 WCU): request patterns known to be invalid and tied to
+ * exploited vulnerabilities (Java deserialization, Log4Shell, localhost Host, WebDAV PROPFIND,
+ * exploitable paths, React Server Components RCE). Our own patterns under AWS's rule names.
+ */
+import { alt, split, bytes, field, regex, rule, type Transform } from './rule-builder.js';
+import { defineGroup } from './types.js';
+
+/**
+ * Java deserialization and expression-language RCE: serialized-object magic (raw, hex, base64),
+ * gadget classes, Runtime/ProcessBuilder calls, Spring4Shell's classLoader properties and Spring
+ * Cloud Function's routing expression.
+ */
+const JAVA = split('(?i)', [
+  'java\\.lang\\.(?:runtime|processbuilder|reflect|class(?:loader)?\\b|system\\b|thread)',
+  'java\\.(?:io\\.(?:file|objectinputstream)|net\\.(?:url|socket)|beans\\.xmldecoder|util\\.scanner)',
+  'javax\\.(?:naming|script|management)', 'getruntime\\s*\\(', '\\.getmethod\\s*\\(', '\\.invoke\\s*\\(',
+  'processbuilder\\s*\\(', 'class\\.module\\.classloader', '\\bclass\\.classloader', 'classloader\\.resources',
+  'spring\\.cloud\\.function\\.routing-expression', '\\bt\\s*\\(\\s*java\\.', 'org\\.apache\\.commons\\.collections',
+  'com\\.sun\\.(?:org\\.apache|rowset|jndi)', 'ysoserial', 'rO0AB', 'aced0005', '\\x{ac}\\x{ed}\\x{00}\\x{05}',
+  'org\\.springframework\\.(?:context|beans)\\.', 'bsh\\.interpreter', 'ognl\\.ognlcontext', '@java\\.lang', '#_memberaccess',
+]);
+
+/**
+ * Log4j lookups (CVE-2021-44228 and friends): `${jndi:`, and the obfuscations that build it from
+ * nested lookups (`${${lower:j}ndi:`, `${${::-j}${::-n}di:`, `${env:X:-j}`) or use any Log4j lookup
+ * prefix to leak data. Applied after URL and JS decoding.
+ */
+const LOG4J = `(?i)\\$\\{\\s*${alt([
+  'jndi\\s*:', '\\$\\{', '[^}]{0,40}:-[^}]{0,20}\\}',
+  '(?:lower|upper|env|sys|java|base64|date|k8s|docker|main|ctx|web|spring|bundle|log4j|marker|sd|event|map|jvmrunargs|jndi)\\s*:',
+  'j[^}]{0,20}\\$\\{',
+])}`;
+
+/** Paths of application servers and frameworks that are exploitable when exposed. */
+const EXPLOITABLE_PATHS = split('(?i)', [
+  '(?:^|/)(?:web|meta)-inf(?:/|$)', '/jmx-console', '/web-console', '/invoker/(?:jmx)?invokerservlet', '/jbossmq-httpil',
+  '/jbossws/', '/axis2?(?:-admin)?/', '/(?:\\.git|\\.svn|\\.hg|\\.bzr)(?:/|$)', '/(?:\\.ds_store|\\.idea/|\\.vscode/)',
+  '/actuator/(?:env|heapdump|gateway|jolokia|mappings|threaddump|restart|shutdown)', '/jolokia', '/cgi-bin/(?:php|test-cgi|printenv)',
+  '/solr/[^/]+/(?:dataimport|config)', '/_ignition/execute-solution', '/vendor/phpunit/.*eval-stdin\\.php', '/\\.env(?:$|\\.)',
+  '/owa/auth/x\\.js', '/autodiscover/autodiscover\\.json.*powershell', '/hnap1', '/boaform/', '/setup\\.cgi', '/shell\\?',
+]);
+
+/**
+ * React Server Components / Next.js server actions deserialization RCE (CVE-2025-55182): a Flight
+ * payload whose references walk to `__proto__`, `constructor` or `then` of a chunk.
+ */
+const REACT_RSC = `(?i)"\\$[0-9a-f@]*[0-9]*:(?:__proto__|constructor|prototype)(?::|")|"\\$@[0-9]+"[^}]{0,200}"then"|"_response"\\s*:\\s*\\{[^}]{0,200}"_formData"`;
+
+const DEC: Transform[] = ['URL_DECODE_UNI'];
+const LOG4J_DEC: Transform[] = ['URL_DECODE_UNI', 'JS_DECODE', 'URL_DECODE_UNI'];
+
+let p = 0;
+const next = (): number => p++;
+
+/** AWSManagedRulesKnownBadInputsRuleSet. */
+export const knownBadInputsRuleSet = defineGroup({
+  Name: 'AWSManagedRulesKnownBadInputsRuleSet',
+  Description: 'Contains rules that allow you to block request patterns that are known to be invalid and are associated with exploitation or discovery of vulnerabilities. This can help reduce the risk of a malicious actor discovering a vulnerable application.',
+  Capacity: 200,
+  LabelNamespace: 'awswaf:managed:aws:known-bad-inputs:',
+  Rules: [
+    rule('JavaDeserializationRCE_HEADER', 'JavaDeserializationRCE_Header', next(), regex(JAVA, field.headers('ALL'), DEC)),
+    rule('JavaDeserializationRCE_BODY', 'JavaDeserializationRCE_Body', next(), regex(JAVA, field.body(), DEC)),
+    rule('JavaDeserializationRCE_URIPATH', 'JavaDeserializationRCE_URIPath', next(), regex(JAVA, field.uriPath(), DEC)),
+    rule('JavaDeserializationRCE_QUERYSTRING', 'JavaDeserializationRCE_QueryString', next(), regex(JAVA, field.queryString(), DEC)),
+    rule('Host_localhost_HEADER', 'Host_Localhost_Header', next(), regex('(?i)^\\s*(?:localhost|localhost\\.localdomain|127(?:\\.\\d{1,3}){3}|0\\.0\\.0\\.0|\\[(?:0*:)*:?0*1\\]|0x7f0*1|2130706433)\\.?(?::\\d+)?\\s*$', field.header('host'))),
+    rule('PROPFIND_METHOD', 'Propfind_Method', next(), bytes('PROPFIND', 'EXACTLY', field.method())),
+    rule('ExploitablePaths_URIPATH', 'ExploitablePaths_URIPath', next(), regex(EXPLOITABLE_PATHS, field.uriPath(), ['URL_DECODE_UNI', 'NORMALIZE_PATH'])),
+    rule('Log4JRCE_HEADER', 'Log4JRCE_Header', next(), regex(LOG4J, field.headers('ALL'), LOG4J_DEC)),
+    rule('Log4JRCE_QUERYSTRING', 'Log4JRCE_QueryString', next(), regex(LOG4J, field.queryString(), LOG4J_DEC)),
+    rule('Log4JRCE_BODY', 'Log4JRCE_Body', next(), regex(LOG4J, field.body(), LOG4J_DEC)),
+    rule('Log4JRCE_URIPATH', 'Log4JRCE_URIPath', next(), regex(LOG4J, field.uriPath(), LOG4J_DEC)),
+    rule('ReactJSRCE_BODY', 'ReactJSRCE_Body', next(), regex(REACT_RSC, field.body(), DEC)),
+  ],
+});
