@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SealManager } from '../barrier/index.js';
 import { MemoryBackend, type BatchOp } from '../storage/index.js';
 import { EventStore } from './event-store.js';
 import { toCloudTrailRecord } from './record.js';
@@ -97,5 +101,36 @@ describe('EventStore group commit', () => {
     expect(keys.filter((k) => k.startsWith('audit/events/'))).toHaveLength(1);
     expect(keys.filter((k) => k.startsWith('audit/idx/') && k.endsWith(old.e.eventId))).toHaveLength(0);
     expect(keys.filter((k) => k.startsWith('audit/idx/') && k.endsWith(fresh.e.eventId)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('EventStore over the barrier', () => {
+  it('encrypts each record at append, writes a group in one backend batch, and fails appends sealed meanwhile', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-es-'));
+    try {
+      const backend = new CountingKV();
+      const seal = await SealManager.open(backend, { dataDir: dir });
+      await seal.initDev();
+      const store = new EventStore(seal.barrier);
+      await store.load();
+      backend.batches = [];
+      const items = Array.from({ length: 30 }, (_, i) => rec(i));
+      await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
+      expect(backend.batches.length).toBeLessThanOrEqual(2);
+      const raw = await backend.list('audit/events/');
+      expect(raw).toHaveLength(30);
+      for (const k of raw) expect((await backend.get(k))?.includes(Buffer.from('eventID'))).toBe(false);
+      const first = items[0] as (typeof items)[number];
+      const json = await store.getJson(`${String(first.e.time.getTime()).padStart(16, '0')}/${first.e.eventId}`);
+      expect(JSON.parse(json as string).eventID).toBe(first.e.eventId);
+      expect(await store.outbox('t1')).toHaveLength(30);
+      // Sealed after the record was encrypted but before its batch is written: the append fails.
+      const late = rec(77);
+      const p = store.append(late.r, JSON.stringify(late.r), late.e.time.getTime());
+      seal.seal();
+      await expect(p).rejects.toThrow(/sealed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,8 @@
  * Durable event history in the KVStore (the encrypting barrier), with group commit: every append
  * resolves only once its record is written, and appends that arrive while a write is in flight are
  * written together by the next single kv.batch call, so a burst of N calls costs about one fsync.
+ * Over the barrier, each record is encrypted when it is appended (Barrier.sealBatch) and the group
+ * is written with Barrier.writeSealed, so encryption overlaps the commit in flight.
  *
  * Layout (every key in one batch per record):
  *   audit/events/<16-digit ms>/<eventId>                  the record's JSON
@@ -28,6 +30,7 @@ const IDX = 'audit/idx/';
 const OUTBOX = 'audit/outbox/';
 const INDEX_KEY = 'audit/meta/index-key';
 const EMPTY = Buffer.alloc(0);
+const NO_OPS: readonly BatchOp[] = [];
 /** Timestamps are written as 16 digits; scans start from the 3-digit prefix '000' (ms < 10^13, year 2286). */
 const TIME_DIGITS = 16;
 const ROOT_PREFIX = '000';
@@ -43,8 +46,22 @@ export interface EventStoreOptions {
   readonly maxGroupRecords?: number;
 }
 
+/** A store that can encrypt a batch ahead of writing it (the barrier: {@link Barrier.sealBatch}). */
+interface SealingStore<S> {
+  sealBatch(ops: readonly BatchOp[]): S;
+  writeSealed(batches: readonly S[]): Promise<void>;
+}
+
+function sealingStore(kv: KVStore): SealingStore<unknown> | undefined {
+  const s = kv as Partial<SealingStore<unknown>>;
+  return typeof s.sealBatch === 'function' && typeof s.writeSealed === 'function' ? (kv as unknown as SealingStore<unknown>) : undefined;
+}
+
 interface Waiter {
+  /** The record's operations (empty once sealed). */
   readonly ops: readonly BatchOp[];
+  /** The store's sealed batch of them, when the store seals ahead (the barrier). */
+  readonly sealed: unknown;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
@@ -68,6 +85,7 @@ export class EventStore {
   private readonly maxGroup: number;
   private indexKey: Buffer | undefined;
   private readonly tagCache = new Map<string, string>();
+  private readonly sealer: SealingStore<unknown> | undefined;
   private queue: Waiter[] = [];
   private writing = false;
 
@@ -77,6 +95,7 @@ export class EventStore {
   ) {
     this.retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
     this.maxGroup = opts.maxGroupRecords ?? 512;
+    this.sealer = sealingStore(kv);
   }
 
   /** Reads (or creates, on first use) the index key. */
@@ -119,13 +138,17 @@ export class EventStore {
    */
   append(record: CloudTrailRecord, json: string, timeMs: number, outboxTrails: readonly string[] = []): Promise<void> {
     let ops: BatchOp[];
+    let sealed: unknown;
     try {
       ops = this.opsFor(record, json, eventKeyOf(timeMs, record.eventID), outboxTrails);
+      // Encrypt now, while an earlier group may be committing, rather than on the commit path.
+      if (this.sealer) sealed = this.sealer.sealBatch(ops);
     } catch (e) {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ops, resolve, reject });
+      // Once sealed, only the ciphertext is kept until the write.
+      this.queue.push({ ops: sealed === undefined ? ops : NO_OPS, sealed, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // Start on a microtask so a synchronous burst lands in the first batch.
@@ -144,13 +167,17 @@ export class EventStore {
         } else {
           group = this.queue.splice(0, this.maxGroup);
         }
-        const ops: BatchOp[] = [];
-        for (let i = 0; i < group.length; i++) {
-          const w = group[i] as Waiter;
-          for (let j = 0; j < w.ops.length; j++) ops.push(w.ops[j] as BatchOp);
-        }
         try {
-          await this.kv.batch(ops);
+          if (this.sealer) {
+            await this.sealer.writeSealed(group.map((w) => w.sealed));
+          } else {
+            const ops: BatchOp[] = [];
+            for (let i = 0; i < group.length; i++) {
+              const w = group[i] as Waiter;
+              for (let j = 0; j < w.ops.length; j++) ops.push(w.ops[j] as BatchOp);
+            }
+            await this.kv.batch(ops);
+          }
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).resolve();
         } catch (e) {
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).reject(e);

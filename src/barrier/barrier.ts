@@ -18,6 +18,30 @@ export const kSeal: unique symbol = Symbol('bulwark.barrier.seal');
 /** After a reload that did not find a term, wait this long before reloading for it again. */
 const RELOAD_RETRY_MS = 2000;
 
+const kSealedToken: unique symbol = Symbol('bulwark.barrier.sealed');
+
+/**
+ * Operations whose values the barrier has already encrypted ({@link Barrier.sealBatch}). Only the
+ * barrier builds them, so {@link Barrier.writeSealed} never stores a value that skipped encryption.
+ */
+export class SealedBatch {
+  readonly #ops: readonly BatchOp[];
+  /** Only the barrier holds `token`. */
+  constructor(token: typeof kSealedToken, ops: BatchOp[]) {
+    if (token !== kSealedToken) throw new TypeError('SealedBatch is created by Barrier.sealBatch');
+    this.#ops = Object.freeze(ops);
+  }
+  /** The operations of a genuine SealedBatch; throws TypeError for anything else. */
+  static opsOf(b: unknown): readonly BatchOp[] {
+    if (typeof b !== 'object' || b === null || !(#ops in b)) throw new TypeError('writeSealed takes batches from sealBatch');
+    return (b as SealedBatch).#ops;
+  }
+  /** The sealed operations (frozen). */
+  get ops(): readonly BatchOp[] {
+    return this.#ops;
+  }
+}
+
 /** The encrypting barrier. Obtain it from SealManager; it is sealed until the seal manager unseals it. */
 export class Barrier implements KVStore {
   private readonly backend: PhysicalBackend;
@@ -87,6 +111,36 @@ export class Barrier implements KVStore {
       else throw new TypeError(`batch operation ${i} has an unknown op`);
     }
     await this.backend.batch(sealed);
+  }
+
+  /**
+   * Encrypts the puts of `ops` now, for a later {@link writeSealed}: a caller that groups writes
+   * (the audit event store) pays the encryption when each record arrives, while an earlier group
+   * is still committing, instead of on the commit path. Validation is the same as {@link batch}.
+   */
+  sealBatch(ops: readonly BatchOp[]): SealedBatch {
+    this.unsealedKeyring();
+    const sealed: BatchOp[] = new Array<BatchOp>(ops.length);
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as BatchOp;
+      checkUserPath(op.key);
+      if (op.op === 'put') sealed[i] = { op: 'put', key: op.key, value: this.seal(op.key, op.value) };
+      else if (op.op === 'delete') sealed[i] = op;
+      else throw new TypeError(`batch operation ${i} has an unknown op`);
+    }
+    return new SealedBatch(kSealedToken, sealed);
+  }
+
+  /** Writes every batch produced by {@link sealBatch} atomically, in order (one backend batch). */
+  async writeSealed(batches: readonly SealedBatch[]): Promise<void> {
+    this.unsealedKeyring();
+    const ops: BatchOp[] = [];
+    for (let i = 0; i < batches.length; i++) {
+      const part = SealedBatch.opsOf(batches[i]);
+      for (let j = 0; j < part.length; j++) ops.push(part[j] as BatchOp);
+    }
+    if (ops.length === 0) return;
+    await this.backend.batch(ops);
   }
 
   /**

@@ -42,7 +42,8 @@ export function encrypt(key: KeyObject, term: number, plaintext: Uint8Array, aad
   const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_LEN });
   cipher.setAAD(aad);
   let pos = HEADER_LEN;
-  pos += cipher.update(plaintext).copy(out, pos);
+  // An empty value (index entries) needs no update(): GCM then only authenticates the AAD.
+  if (plaintext.length > 0) pos += cipher.update(plaintext).copy(out, pos);
   pos += cipher.final().copy(out, pos);
   cipher.getAuthTag().copy(out, pos);
   return out;

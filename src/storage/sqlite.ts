@@ -39,11 +39,22 @@ db.pragma('synchronous = FULL');
 db.pragma('busy_timeout = 5000');
 const put = db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
 const del = db.prepare('DELETE FROM kv WHERE key = ?');
-const tx = db.transaction((ops) => {
-  for (const op of ops) {
-    if (op.op === 'put') put.run(op.key, Buffer.from(op.value.buffer, op.value.byteOffset, op.value.byteLength));
-    else del.run(op.key);
+// One packed batch (see encodeBatch): u32 count, then per op u8 kind, u32 key bytes, u32 value bytes, key, value.
+const tx = db.transaction((buf) => {
+  const count = buf.readUInt32LE(0);
+  let pos = 4;
+  for (let i = 0; i < count; i++) {
+    const kind = buf[pos];
+    const keyLen = buf.readUInt32LE(pos + 1);
+    const valueLen = buf.readUInt32LE(pos + 5);
+    pos += 9;
+    const key = buf.toString('utf8', pos, pos + keyLen);
+    pos += keyLen;
+    if (kind === 1) put.run(key, buf.subarray(pos, pos + valueLen));
+    else del.run(key);
+    pos += valueLen;
   }
+  if (pos !== buf.length) throw new Error('malformed write batch');
 });
 parentPort.on('message', (m) => {
   if (m.close) {
@@ -52,7 +63,7 @@ parentPort.on('message', (m) => {
     return;
   }
   try {
-    tx(m.ops);
+    tx(Buffer.from(m.buf));
     parentPort.postMessage({ id: m.id });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
@@ -64,6 +75,53 @@ interface PendingWrite {
   readonly ops: readonly BatchOp[];
   readonly resolve: () => void;
   readonly reject: (e: Error) => void;
+}
+
+/** Per-operation header in a packed batch: kind (1 = put, 0 = delete), key byte length, value byte length. */
+const OP_HEADER = 9;
+
+/**
+ * Packs every operation of `group` into one fresh ArrayBuffer (transferable to the writer):
+ * `u32 count`, then per operation `u8 kind | u32 keyBytes | u32 valueBytes | key (UTF-8) | value`.
+ */
+function encodeBatch(group: readonly PendingWrite[]): ArrayBuffer {
+  let count = 0;
+  let size = 4;
+  const keyLens: number[] = [];
+  for (let i = 0; i < group.length; i++) {
+    const ops = (group[i] as PendingWrite).ops;
+    for (let j = 0; j < ops.length; j++) {
+      const op = ops[j] as BatchOp;
+      const keyLen = Buffer.byteLength(op.key, 'utf8');
+      keyLens.push(keyLen);
+      size += OP_HEADER + keyLen + (op.op === 'put' ? op.value.length : 0);
+      count++;
+    }
+  }
+  // Unpooled and not zero-filled: every byte is written below, and the ArrayBuffer is exactly `size`.
+  const buf = Buffer.allocUnsafeSlow(size);
+  buf.writeUInt32LE(count, 0);
+  let pos = 4;
+  let n = 0;
+  for (let i = 0; i < group.length; i++) {
+    const ops = (group[i] as PendingWrite).ops;
+    for (let j = 0; j < ops.length; j++) {
+      const op = ops[j] as BatchOp;
+      const keyLen = keyLens[n++] as number;
+      const value = op.op === 'put' ? op.value : undefined;
+      buf[pos] = value !== undefined ? 1 : 0;
+      buf.writeUInt32LE(keyLen, pos + 1);
+      buf.writeUInt32LE(value !== undefined ? value.length : 0, pos + 5);
+      pos += OP_HEADER;
+      pos += buf.write(op.key, pos, keyLen, 'utf8');
+      if (value !== undefined) {
+        buf.set(value, pos);
+        pos += value.length;
+      }
+    }
+  }
+  if (pos !== size || buf.byteOffset !== 0 || buf.buffer.byteLength !== size) throw new Error('write batch encoding error');
+  return buf.buffer;
 }
 
 /** A PhysicalBackend on a local SQLite file (better-sqlite3; writes on a group-committing worker thread). */
@@ -119,14 +177,12 @@ export class SqliteBackend implements PhysicalBackend {
     const group = this.queue;
     this.queue = [];
     this.inFlight = group;
-    const ops: BatchOp[] = [];
-    for (let i = 0; i < group.length; i++) {
-      const g = (group[i] as PendingWrite).ops;
-      for (let j = 0; j < g.length; j++) ops.push(g[j] as BatchOp);
-    }
+    const buf = encodeBatch(group);
     // Keep the process alive while a commit is outstanding.
     this.writer.ref();
-    this.writer.postMessage({ id: this.nextId++, ops });
+    // The packed batch is transferred, not copied: one ArrayBuffer instead of a structured clone
+    // of every operation object and of the pool slabs under each small value Buffer.
+    this.writer.postMessage({ id: this.nextId++, buf }, [buf]);
   }
 
   private onCommitted(m: { id: number; error?: string }): void {
