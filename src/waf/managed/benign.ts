@@ -38,3 +38,53 @@ export function benignRequests(): ReqInit[] {
   out.push({ method: 'PUT', target: '/api/profile', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ bio: 'Engineer -- loves hiking; "coffee first"', website: 'https://janedoe.example.org/about' }) });
   return out;
 }
+
+/** Code-ish and technical text a developer site or help desk receives: commands named, not run. */
+export const TECH_TEXT = [
+  'How to use ls -la in a tutorial title',
+  'npm install --save-dev typescript; then run npx tsc',
+  "Why doesn't `cat` show my file? (I'm on Windows)",
+  'Time is of the essence -- please reply by Friday.',
+  'If not defined by the user, the default value is used.',
+  'Ping me when you are back; we can talk about the release.',
+  "The function returns (a, b) -- see the docs' section 4.2.",
+  'Use the find command to locate files by name; it is quite powerful.',
+  "She's the head of marketing (and a great cook); ask her.",
+  'Set the environment variable in your profile, then restart.',
+  'What is the difference between Java and JavaScript?',
+  'Runtime errors are logged to the console; check them first.',
+  'Process builder UI: drag, drop, connect -- done.',
+  'Our PHP course covers arrays, strings & functions (beginner level).',
+  'The system is down; eval of the incident is scheduled for Monday.',
+  'Echo chamber: why we only hear what we already believe',
+  'Who am I? A question philosophers keep asking.',
+  'Install Python 3.12 and pip; then create a virtualenv.',
+  'Tom & Jerry; more cartoons later -- stay tuned!',
+  'Price: $5 each; 3 for $12 (limited time).',
+];
+
+/** Further benign requests: technical prose, doc paths, JSON bodies, cookies and headers. */
+export function moreBenignRequests(): ReqInit[] {
+  const out: ReqInit[] = [];
+  for (const [i, s] of TECH_TEXT.entries()) {
+    out.push({ target: `/search?q=${enc(s)}&lang=en` });
+    out.push({ method: 'POST', target: '/api/questions', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ title: s, body: `${s}\nThanks in advance!`, tags: ['help'], votes: i }) });
+  }
+  for (const path of ['/docs/unix/cat-command', '/docs/unix/ls-la-explained', '/docs/windows/for-loops-in-batch', '/docs/java/runtime-exec-security', '/docs/php/system-function', '/blog/2024/03/curl-vs-wget', '/docs/unix/time-command', '/wiki/Echo_(command)']) {
+    out.push({ target: path, headers: { Referer: 'https://www.google.com/' } });
+  }
+  out.push(
+    { target: '/api/orders?status=shipped&sort=-created_at&fields=id,total,items' },
+    { target: '/calendar?from=2024-05-01&to=2024-05-31&tz=Europe%2FLondon' },
+    { target: '/search?q=%22if+you+can+keep+your+head%22+kipling' },
+    { target: '/search?q=what+does+%24PATH+mean' },
+    { target: '/search?q=cat+pictures+%26+dog+videos' },
+    { method: 'POST', target: '/api/settings', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ theme: 'dark', notifications: { email: true, sms: false }, timezone: 'America/New_York', note: "Don't email me on weekends; thanks!" }) },
+    { method: 'POST', target: '/api/snippets', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ language: 'javascript', code: 'const total = items.reduce((sum, x) => sum + x.price, 0);\nconsole.log(`Total: ${total}`);' }) },
+    { method: 'POST', target: '/checkout', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `address=${enc('12 O\'Connell St; Apt 4 (rear entrance)')}&city=Dublin&notes=${enc('Leave at door -- "fragile"!')}` },
+    { target: '/', headers: { Cookie: 'session=9f8e7d6c5b4a; cart=%7B%22items%22%3A3%7D; recent=running-shoes%2Crain-jacket' } },
+    { target: '/account', headers: { 'X-Requested-With': 'XMLHttpRequest', Cookie: 'session=AbC123xYz; prefs=lang%3Den%3Bcurrency%3DEUR' } },
+    { target: '/news/2024/the-time-machine-review', headers: { 'If-None-Match': 'W/"5e-1a2b3c"' } },
+  );
+  return out;
+}

@@ -19,6 +19,39 @@ const JAVA = split('(?i)', [
   'spring\\.cloud\\.function\\.routing-expression', '\\bt\\s*\\(\\s*java\\.', 'org\\.apache\\.commons\\.collections',
   'com\\.sun\\.(?:org\\.apache|rowset|jndi)', 'ysoserial', 'rO0AB', 'aced0005', '\\x{ac}\\x{ed}\\x{00}\\x{05}',
   'org\\.springframework\\.(?:context|beans)\\.', 'bsh\\.interpreter', 'ognl\\.ognlcontext', '@java\\.lang', '#_memberaccess',
+  // A class of the JDK's I/O, reflection, scripting, RMI or network packages named in full, and the
+  // `java.…runtime` / `java.…processbuilder` spellings that reach Runtime.exec.
+  '\\bjava\\.(?:io|nio|lang|net|rmi|beans|security|util\\.(?:zip|jar|concurrent)|lang\\.(?:reflect|invoke))\\.[a-z_$][\\w$]*',
+  '\\bjava\\.(?:[\\w$]+\\.){0,4}(?:runtime|processbuilder|processimpl)\\b', '\\bsun\\.(?:misc|reflect|rmi|tools)\\.', '\\bjdk\\.(?:internal|jshell)\\.',
+  // Frameworks and libraries whose classes are gadget chains or expression evaluators.
+  '\\bcom\\.opensymphony\\.xwork2\\b', '\\borg\\.apache\\.(?:struts2?|xalan|bcel|commons\\.(?:beanutils|fileupload|io|configuration)|catalina|tomcat|naming|log4j\\.core\\.lookup)\\.',
+  '\\borg\\.codehaus\\.groovy\\.', '\\bgroovy\\.(?:lang|util)\\.', '\\borg\\.mozilla\\.javascript\\.', '\\bcom\\.mchange\\.v2\\.c3p0\\.', '\\bcom\\.alibaba\\.fastjson\\.',
+  '\\bcom\\.fasterxml\\.jackson\\.databind\\.', '\\borg\\.hibernate\\.(?:engine|tuple|property)\\.', '\\bcom\\.thoughtworks\\.xstream\\.', '\\bnet\\.sf\\.json\\.', '\\borg\\.python\\.core\\.',
+]);
+
+/**
+ * The Java serialization stream magic (AC ED 00 05, then an object `sr` or block data `w`) and the commons-collections / Groovy gadget
+ * class names a deserialization payload carries, as they appear inside base64 text: each at the
+ * three byte alignments base64 can start from (the partly-determined edge characters dropped).
+ */
+function base64Forms(bytes: Buffer): string[] {
+  const out: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const enc = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64').replace(/=+$/, '');
+    const start = shift === 0 ? 0 : Math.ceil((shift * 8) / 6);
+    const end = Math.floor(((shift + bytes.length) * 8) / 6);
+    out.push(enc.slice(start, end));
+  }
+  return out.filter((f) => f.length >= 6); // shorter forms occur by chance in random tokens
+}
+const GADGETS = [
+  'runtime', 'processbuilder', 'clonetransformer', 'forclosure', 'instantiatefactory', 'instantiatetransformer', 'invokertransformer',
+  'prototypeclonefactory', 'prototypeserializationfactory', 'whileclosure', 'chainedtransformer', 'constanttransformer', 'lazymap', 'transformedmap',
+  'templatesimpl', 'annotationinvocationhandler', 'badattributevalueexpexception', 'priorityqueue', 'methodclosure', 'convertedclosure', 'getruntime',
+];
+const SERIALIZED_B64 = split('', [
+  ...base64Forms(Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72])), ...base64Forms(Buffer.from([0xac, 0xed, 0x00, 0x05, 0x77])),
+  ...GADGETS.flatMap((g) => base64Forms(Buffer.from(g))),
 ]);
 
 /**
@@ -26,7 +59,7 @@ const JAVA = split('(?i)', [
  * nested lookups (`${${lower:j}ndi:`, `${${::-j}${::-n}di:`, `${env:X:-j}`) or use any Log4j lookup
  * prefix to leak data. Applied after URL and JS decoding.
  */
-const LOG4J = `(?i)\\$\\{\\s*${alt([
+const LOG4J = `(?i)\\$(?:\\{|&lbrace;?)\\s*${alt([
   'jndi\\s*:', '\\$\\{', '[^}]{0,40}:-[^}]{0,20}\\}',
   '(?:lower|upper|env|sys|java|base64|date|k8s|docker|main|ctx|web|spring|bundle|log4j|marker|sd|event|map|jvmrunargs|jndi)\\s*:',
   'j[^}]{0,20}\\$\\{',
@@ -48,7 +81,9 @@ const EXPLOITABLE_PATHS = split('(?i)', [
 const REACT_RSC = `(?i)"\\$[0-9a-f@]*[0-9]*:(?:__proto__|constructor|prototype)(?::|")|"\\$@[0-9]+"[^}]{0,200}"then"|"_response"\\s*:\\s*\\{[^}]{0,200}"_formData"`;
 
 const DEC: Transform[] = ['URL_DECODE_UNI'];
-const LOG4J_DEC: Transform[] = ['URL_DECODE_UNI', 'JS_DECODE', 'URL_DECODE_UNI'];
+const LOG4J_DEC: Transform[] = ['URL_DECODE_UNI', 'JS_DECODE', 'URL_DECODE_UNI', 'HTML_ENTITY_DECODE'];
+/** Class names and serialized objects (the base64 forms are case-sensitive, so they are matched separately). */
+const JAVA_ALL = [...JAVA, ...SERIALIZED_B64];
 
 let p = 0;
 const next = (): number => p++;
@@ -60,10 +95,10 @@ export const knownBadInputsRuleSet = defineGroup({
   Capacity: 200,
   LabelNamespace: 'awswaf:managed:aws:known-bad-inputs:',
   Rules: [
-    rule('JavaDeserializationRCE_HEADER', 'JavaDeserializationRCE_Header', next(), regex(JAVA, field.headers('ALL'), DEC)),
-    rule('JavaDeserializationRCE_BODY', 'JavaDeserializationRCE_Body', next(), regex(JAVA, field.body(), DEC)),
-    rule('JavaDeserializationRCE_URIPATH', 'JavaDeserializationRCE_URIPath', next(), regex(JAVA, field.uriPath(), DEC)),
-    rule('JavaDeserializationRCE_QUERYSTRING', 'JavaDeserializationRCE_QueryString', next(), regex(JAVA, field.queryString(), DEC)),
+    rule('JavaDeserializationRCE_HEADER', 'JavaDeserializationRCE_Header', next(), regex(JAVA_ALL, field.headers('ALL'), DEC)),
+    rule('JavaDeserializationRCE_BODY', 'JavaDeserializationRCE_Body', next(), regex(JAVA_ALL, field.body(), DEC)),
+    rule('JavaDeserializationRCE_URIPATH', 'JavaDeserializationRCE_URIPath', next(), regex(JAVA_ALL, field.uriPath(), DEC)),
+    rule('JavaDeserializationRCE_QUERYSTRING', 'JavaDeserializationRCE_QueryString', next(), regex(JAVA_ALL, field.queryString(), DEC)),
     rule('Host_localhost_HEADER', 'Host_Localhost_Header', next(), regex('(?i)^\\s*(?:localhost|localhost\\.localdomain|127(?:\\.\\d{1,3}){3}|0\\.0\\.0\\.0|\\[(?:0*:)*:?0*1\\]|0x7f0*1|2130706433)\\.?(?::\\d+)?\\s*$', field.header('host'))),
     rule('PROPFIND_METHOD', 'Propfind_Method', next(), bytes('PROPFIND', 'EXACTLY', field.method())),
     rule('ExploitablePaths_URIPATH', 'ExploitablePaths_URIPath', next(), regex(EXPLOITABLE_PATHS, field.uriPath(), ['URL_DECODE_UNI', 'NORMALIZE_PATH'])),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { rulesCapacity } from '../engine/index.js';
-import { benignRequests } from './benign.js';
+import { benignRequests, moreBenignRequests } from './benign.js';
 import { RULE_CASES } from './cases.js';
 import { managedRuleGroupInfos, managedRuleGroups, resolveManagedRuleGroup } from './index.js';
 import type { Json } from './rule-builder.js';
@@ -107,8 +107,10 @@ describe('benign traffic', () => {
   const acl = aclWith(ALL.map((g) => g.Name));
   const cases = benignRequests();
   it('has at least 50 requests', () => expect(cases.length).toBeGreaterThanOrEqual(50));
+  const more = moreBenignRequests();
+  it('has at least 50 more technical requests', () => expect(more.length).toBeGreaterThanOrEqual(50));
   it('passes every group', () => {
-    const refused = cases.map((c) => ({ c, d: acl.evaluate(req(c)) })).filter((x) => x.d.action !== 'ALLOW');
+    const refused = [...cases, ...more].map((c) => ({ c, d: acl.evaluate(req(c)) })).filter((x) => x.d.action !== 'ALLOW');
     expect(refused.map((x) => `${x.d.terminatingRuleId}/${x.d.ruleGroupList.at(-1)?.terminatingRule?.ruleId}: ${x.c.target} ${x.c.body ?? ''}`)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * by a command whose arguments look like a shell's, shell variables used for obfuscation ($IFS),
  * interpreters and devices addressed by absolute path, and quote/backslash-obfuscated commands.
  */
-import { split, field, or, regex, rule } from './rule-builder.js';
+import { alt, and, split, field, or, regex, rule } from './rule-builder.js';
 import { defineGroup } from './types.js';
 
 /** Commands an injection runs (after a separator). */
@@ -19,9 +19,10 @@ const COMMANDS = [
 
 /**
  * Shell-looking arguments after the command: a flag, a path, a variable, a redirection, a pipe, a
- * number, another separator or the end of the value. Prose ("; more importantly") does not match.
+ * number, another separator or the end of the value. Prose ("; more importantly") does not match, nor
+ * a command named in Markdown backticks ("`cat`"): a closing backtick alone is not an argument.
  */
-const SHELL_ARGS = '(?:\\s+(?:-{1,2}\\w|[/~$\\x60{]|\\d)|\\s*(?:$|[;|&\\x60)<>]|\\$\\{?IFS))';
+const SHELL_ARGS = '(?:\\s+(?:-{1,2}\\w|[/~$\\x60{]|\\d)|\\s*(?:$|[;|&)<>]|\\$\\{?IFS))';
 
 /** Separator (`;`, `|`, `&`, newline, backtick, `$(`) then command then shell arguments. */
 const SEPARATED = split('(?i)(?:[;|\\n\\r\\x60]|&&|&\\s|\\$\\(|\\$\\{IFS\\}|\\$IFS)\\s*(?:[\\w./]*/)?(?:\\\\?)', COMMANDS, SHELL_ARGS);
@@ -43,12 +44,45 @@ const SHELL_SYNTAX = split('(?i)', [
  */
 const CMDLINE = '(?:^|[\\s;|&\\x60(])(?:cat|tac|nl|more|less|head|tail|ls|cp|mv|rm|chmod|wget|curl|bash|sh|python[23]?|perl|nc|ncat|base64|xxd|od|strings|grep|awk|sed)/(?:etc|bin|usr|tmp|dev|proc|var|home|root|sbin|opt)\\b';
 
+/** Commands whose names are not English words: after a separator, any continuation is enough. */
+const STRONG = [
+  'whoami', 'uname', 'ifconfig', 'nslookup', 'printenv', 'useradd', 'usermod', 'nohup', 'mkfifo', 'busybox', 'xxd', 'egrep', 'systemctl', 'netstat',
+  'lsof', 'whereis', 'xargs', 'jrunscript', 'getent', 'strace', 'ltrace', 'tcpdump', 'visudo', 'pkexec', 'setsid', 'ncat', 'netcat', 'socat', 'gawk',
+  'chmod', 'chown', 'wget', 'ssh-\\w+', 'apt-get', 'aptitude', 'dpkg', 'traceroute', 'sqlite3', 'gdb', 'irb', 'c89', 'c99', 'tclsh', 'cpulimit', 'uconv',
+];
+/** Programs that run another command (`time cmd`, `nohup cmd`, `timeout 5 cmd`). */
+const WRAPPERS = alt(['time', 'nohup', 'strace', 'ltrace', 'nice', 'sudo', 'busybox', 'stdbuf', 'timeout\\s+\\d+\\w?', 'env', 'xargs', 'setsid', 'watch', 'exec']);
+
+const SEP = '(?:[;|\\n\\r\\x60]|&&|&\\s|\\$\\()';
+/** Further shell-only constructs. */
+const SHELL_MORE = [
+  ...split(`(?i)${SEP}\\s*(?:[\\w./]*/)?`, STRONG, '\\b'),
+  ...split(`(?i)(?:^|${SEP})\\s*${WRAPPERS}\\s+(?:-\\S+\\s+)*`, ['who', ...COMMANDS], '\\b(?:\\s|$)'),
+  // A command at the start of a value whose argument is a system path or an IPv4 address.
+  ...split('(?i)^\\s*', COMMANDS, '\\s+(?:-{1,2}[\\w-]+\\s+)*(?:/(?:etc|bin|usr|tmp|dev|proc|var|home|root|sbin|opt)\\b|\\d{1,3}(?:\\.\\d{1,3}){3}\\b)'),
+  ...split('(?i)', [
+  // Globbing in a system path (`/???/c?t /e*/pa[s]swd`), and `c$@at`-style empty expansions inside words.
+  '(?:^|[\\s;|&=<>])/[\\w.-]*(?:[?*]|\\[[^\\]/\\s]{1,4}\\])[\\w.?*\\[\\]-]*/', '/(?:etc|s?bin|usr|proc|dev|tmp|var)/[\\w.-]*(?:[?*]|\\[[^\\]/\\s]{1,4}\\])',
+  '[a-z](?:\\$[@*!?#-]|\\$\\$|\\$\\(\\)|\\$\\{\\}|\\x60\\x60)[a-z]', '(?:\\w(?:\'\'|"")){2,}',
+  // Process substitution, Shellshock, brace expansion, here-strings, `find … -exec`.
+  '(?:^|[\\s;|&=])[<>]\\(\\s*\\w[^)]*\\)', '(?:^|[="\'\\s])\\(\\s*\\)\\s*\\{', '\\{,[^\\s{}]+,', '\\{[/$][^\\s{}]*,[^\\s{}]*\\}', '\\w\\s*<<<',
+  '\\bfind\\s[^\\n]{0,80}\\s-(?:exec|execdir|delete|fprintf)\\b',
+  ]),
+];
+
+/** A word broken up by shell quoting (`w'h'o'am'i`, `ti""me`); backslashes are left out: JSON escapes look alike. */
+const OBFUSCATED = '(?i)[a-z](?:\'[a-z]*\'|"[a-z]*")[a-z]';
+/** …that spells a command once CMD_LINE removes the quoting. */
+const DEOBFUSCATED = split('(?:^|[\\s(|&;])', [...STRONG, ...COMMANDS], '(?:\\s|/|$)');
+
 /** One statement for a field: separators, shell syntax, de-obfuscated commands. */
 function unix(f: () => Record<string, unknown>): Record<string, unknown> {
   return or(
     regex(SEPARATED, f(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE']),
     regex(SHELL_SYNTAX, f(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE']),
     regex(CMDLINE, f(), ['URL_DECODE_UNI', 'CMD_LINE']),
+    regex(SHELL_MORE, f(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE']),
+    and(regex(OBFUSCATED, f(), ['URL_DECODE_UNI']), regex(DEOBFUSCATED, f(), ['URL_DECODE_UNI', 'CMD_LINE'])),
   );
 }
 

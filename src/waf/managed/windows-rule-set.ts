@@ -5,6 +5,9 @@
 import { alt, split, field, regex, rule, type Transform } from './rule-builder.js';
 import { defineGroup } from './types.js';
 
+/** What a batch `if` runs: a parenthesised block, `@command` or a cmd built-in. */
+const BATCH_THEN = `(?:\\(|@|${alt(['echo', 'set', 'goto', 'call', 'cmd', 'del', 'exit', 'start', 'type', 'copy', 'md', 'mkdir', 'cd', 'dir', 'if', 'for', 'rd', 'ren', 'move', 'pause', 'shift'])}\\b)`;
+
 /**
  * cmd.exe: `cmd /c`, a separator followed by a Windows-only command, or an English-looking command
  * (dir, type, ping, net, reg, sc…) with a switch or a Windows path; %COMSPEC%-style variables;
@@ -17,6 +20,14 @@ const WINDOWS_CMD = split('(?i)', [
   '%(?:comspec|systemroot|windir|userprofile|temp|appdata|programfiles|homepath|computername|username|path)%', '[a-z]:\\\\+(?:windows|winnt|boot\\.ini|inetpub|users\\\\[^\\\\]+\\\\appdata)',
   '\\\\(?:windows\\\\)?system32\\\\', '\\bcertutil(?:\\.exe)?\\s+-(?:urlcache|decode|encode)', '\\bbitsadmin(?:\\.exe)?\\s+/transfer',
   '\\bregsvr32(?:\\.exe)?\\s+/s', '\\bmshta(?:\\.exe)?\\s+(?:https?:|javascript:|vbscript:)', '\\brundll32(?:\\.exe)?\\s+\\S+,',
+  // Batch control flow: `for [/d|/r|/l|/f ["opts"]] %v in (…) do …` and `if [/i] [not] exist|defined|errorlevel …`
+  // or a comparison of %variables% / operands (==, equ, neq, lss, leq, gtr, geq) at the start of a command.
+  '\\bfor\\s*(?:/[dlrf]\\s*(?:[a-z]:\\\\\\S*\\s+|"[^"]*"\\s*)?)*%{1,2}\\S\\s+in\\s*\\(',
+  `(?:^|[;&|(\\n])\\s*if(?:\\s*/i)?(?:\\s+not)?\\s+(?:exist|defined|errorlevel|cmdextversion)\\s+\\S+\\s+${BATCH_THEN}`,
+  '(?:^|[;&|(\\n])\\s*if(?:\\s*/i)?(?:\\s+not)?\\s+\\S*(?:%\\S*%|![\\w]+!)\\S*\\s*(?:={2,3}|\\s(?:equ|neq|lss|leq|gtr|geq)\\s)',
+  `(?:^|[;&|(\\n])\\s*if(?:\\s*/i)?(?:\\s+not)?\\s+[^\\s(]\\S*\\s*={2,3}\\s*\\S*[^\\s:){]\\s+${BATCH_THEN}`,
+  // Windows-only administration tools after a separator.
+  `(?:[;&|\\x60\\n\\r]|^)\\s*(?:${alt(['regedit', 'bcdboot', 'bcdedit', 'diskpart', 'sfc', 'wevtutil', 'fsutil', 'takeown', 'netsh', 'sdelete', 'forfiles', 'auditpol', 'wbadmin', 'cipher', 'robocopy', 'runas'])})(?:\\.exe)?(?:\\s*[/<>-]|\\s+\\S)`,
 ]);
 
 /** PowerShell cmdlets and switches that download, execute or decode code. */
