@@ -3,26 +3,13 @@
  * changes) and how the compiled form is asked about a request (per request, no allocation beyond
  * the per-request caches).
  */
+import type { FieldExtractor, FieldValues } from '../fields/types.js';
 import type { InjectionDetectors, InspectedRequest, MatchDetail, RateBasedResult, RateCounter } from '../types.js';
 
-/** Values of a request component, as `src/waf/engine/fields/` extracts them (byte strings). */
-export type FieldValues =
-  | { readonly kind: 'values'; readonly values: readonly string[] }
-  | { readonly kind: 'oversize'; readonly handling: 'CONTINUE' | 'MATCH' | 'NO_MATCH'; readonly values: readonly string[] }
-  | { readonly kind: 'invalid'; readonly fallback: 'MATCH' | 'NO_MATCH' | 'EVALUATE_AS_STRING'; readonly values: readonly string[] };
-
-/** A compiled FieldToMatch (structurally the fields module's FieldExtractor). */
-export interface FieldExtractor {
-  readonly key: string;
-  readonly location: string;
-  extract(req: InspectedRequest): FieldValues;
-}
-
-/** A compiled TextTransformations list (structurally the transforms module's TransformChain). */
-export interface TransformChain {
-  readonly key: string;
-  apply(input: string): string;
-}
+/** The fields module's contract, used as is (one definition). */
+export type { FieldExtractor, FieldValues } from '../fields/types.js';
+/** A compiled TextTransformations list (the transforms module's TransformChain: key + apply). */
+export type TransformChain = Pick<import('../transforms/index.js').TransformChain, 'key' | 'apply'>;
 
 /** The parts the engine builds on; injectable so units can be tested in isolation. */
 export interface EngineParts {
