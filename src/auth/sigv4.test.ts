@@ -159,6 +159,7 @@ describe('SigV4Verifier: accepted requests', () => {
     const v = await verifier.verify(parts, lookup, NOW);
     expect(v).toEqual({
       accessKeyId: AKID,
+      credential: { secretAccessKey: SECRET },
       scope: { date: '20261129', region: 'us-east-1', service: 'sts' },
       requestTime: NOW,
       presigned: false,

@@ -31,11 +31,13 @@ export interface CredentialSecret {
 }
 
 /** Resolves an access key id to its secret; undefined when the key is unknown. */
-export type CredentialLookup = (accessKeyId: string) => Promise<CredentialSecret | undefined>;
+export type CredentialLookup<C extends CredentialSecret = CredentialSecret> = (accessKeyId: string) => Promise<C | undefined>;
 
 /** The facts a verified signature establishes. */
-export interface VerifiedRequest {
+export interface VerifiedRequest<C extends CredentialSecret = CredentialSecret> {
   accessKeyId: string;
+  /** What the lookup returned for the access key (so callers need not look it up again). */
+  credential: C;
   /** From the credential scope; the caller checks region and service against its own. */
   scope: { date: string; region: string; service: string };
   /** X-Amz-Date (or Date) of the request. */
@@ -660,7 +662,7 @@ export class SigV4Verifier {
    * Verifies the request's signature against the secret `lookup` returns. Throws SigV4Error for
    * every authentication failure; errors thrown by `lookup` itself propagate unchanged.
    */
-  async verify(request: SignedRequestParts, lookup: CredentialLookup, now: Date = new Date()): Promise<VerifiedRequest> {
+  async verify<C extends CredentialSecret>(request: SignedRequestParts, lookup: CredentialLookup<C>, now: Date = new Date()): Promise<VerifiedRequest<C>> {
     const parts = sanitize(request);
     const a = this.parse(parts);
     const akid = a.accessKeyId;
@@ -760,8 +762,9 @@ export class SigV4Verifier {
       throw new SigV4Error('ExpiredToken', MSG_EXPIRED_TOKEN, akid);
     }
 
-    const out: VerifiedRequest = {
+    const out: VerifiedRequest<C> = {
       accessKeyId: akid,
+      credential: secret,
       scope: { date: a.date, region: a.region, service: a.service },
       requestTime: a.requestTime,
       presigned: a.presigned,

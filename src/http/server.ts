@@ -13,7 +13,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts, type CredentialSecret } from '../auth/index.js';
+import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts } from '../auth/index.js';
 import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
 import { apiCallHasSubscribers, publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { Principal } from '../iam/principal.js';
@@ -116,7 +116,7 @@ export class ApiServer {
   private readonly server: http.Server;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly internalOps = new Map<string, InternalOperation>();
-  private readonly lookup: (akid: string) => Promise<CredentialSecret | undefined>;
+  private readonly lookup: (akid: string) => ReturnType<IdentityProvider['resolveCredential']>;
   private closing = false;
 
   constructor(private readonly opts: ApiServerOptions) {
@@ -145,11 +145,9 @@ export class ApiServer {
         return { sealed: true };
       },
     });
-    this.lookup = async (akid) => {
-      const c = await this.opts.identities.resolveCredential(akid);
-      if (!c) return undefined;
-      return { secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}), ...(c.expiration ? { expiration: c.expiration } : {}) };
-    };
+    // The identity store's cached credential object goes straight to the verifier and comes back
+    // in VerifiedRequest.credential: one lookup per request, no copy.
+    this.lookup = (akid) => this.opts.identities.resolveCredential(akid);
   }
 
   /** Registers a service's operations. Throws on duplicate targets or signing names. */
@@ -288,9 +286,7 @@ export class ApiServer {
         throw e;
       }
       accessKeyId = verified.accessKeyId;
-      const cred = await this.opts.identities.resolveCredential(verified.accessKeyId);
-      if (!cred) throw awsError('InvalidClientTokenId', 'The security token included in the request is invalid.');
-      principal = cred.principal;
+      principal = verified.credential.principal;
       if (verified.scope.service !== route.svc.signingName) {
         throw awsError('SignatureDoesNotMatch', `Credential should be scoped to correct service: '${route.svc.signingName}'. `);
       }
@@ -528,8 +524,8 @@ export class ApiServer {
             this.lookup,
             new Date(),
           );
-          const cred = await this.opts.identities.resolveCredential(verified.accessKeyId);
-          if (verified.scope.service !== 'bulwark' || !cred) {
+          const cred = verified.credential;
+          if (verified.scope.service !== 'bulwark') {
             return send(403, { __type: 'AccessDeniedException', message: "Sign requests to /_bulwark/ with the service name 'bulwark'" });
           }
           const p = cred.principal;
