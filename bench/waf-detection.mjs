@@ -8,6 +8,7 @@
 // Peers: ../shared/peers/modsecurity/up.sh (stopped with down.sh at the end). Without them Bulwark
 // is measured alone against a Node upstream.
 // Usage: npm run build && node bench/waf-detection.mjs [--seconds 5] [--no-perf] [--no-peer-install]
+//   Peers already running (up.sh run beforehand) are reused and left running; --restart-peers stops them (down.sh) and starts fresh ones.
 //   --no-peer-install: do not run up.sh when its Debian packages are missing (it would apt-get them).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -170,6 +171,12 @@ function pct(a, b) {
   return b === 0 ? '—' : `${((100 * a) / b).toFixed(1)}%`;
 }
 
+/** True when up.sh's peers already answer: the upstream 200 and ModSecurity 403 on a plain SQLi probe. */
+async function peersRunning() {
+  const probe = (port, path) => rawRequest(port, serialise({ method: 'GET', path, headers: { Host: 'www.example.com', 'User-Agent': 'probe' } }), 1000);
+  return (await probe(18081, '/')) === 200 && (await probe(18082, '/')) === 200 && (await probe(18083, "/?id=1'%20OR%20'1'='1")) === 403;
+}
+
 function peersInstalled() {
   return spawnSync('dpkg', ['-s', 'nginx', 'libnginx-mod-http-modsecurity', 'modsecurity-crs', 'wrk'], { stdio: 'ignore' }).status === 0;
 }
@@ -181,14 +188,21 @@ async function main() {
   // 1. Peers.
   let peers = false;
   let peerNote = '';
-  if (argv.includes('--no-peer-install') && !peersInstalled()) {
+  // Peers already started by up.sh (it refuses to start twice): reuse them, and leave them running.
+  const reused = (await peersRunning()) && !argv.includes('--restart-peers');
+  if (reused) peers = true;
+  else if (argv.includes('--restart-peers') && (await peersRunning())) {
+    spawnSync('bash', [join(PEERS, 'down.sh'), PEER_DIR], { stdio: 'ignore' });
+    for (let i = 0; i < 50 && (await peersRunning()); i++) await new Promise((r) => setTimeout(r, 100)); // graceful QUIT
+  }
+  if (reused) { /* nothing to start */ } else if (argv.includes('--no-peer-install') && !peersInstalled()) {
     peerNote = 'peers not started: nginx / libnginx-mod-http-modsecurity / modsecurity-crs are not installed and --no-peer-install was given';
   } else {
     const r = spawnSync('bash', [join(PEERS, 'up.sh'), PEER_DIR], { encoding: 'utf8' });
     if (r.status === 0) peers = true;
     else peerNote = `up.sh failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
   }
-  console.log(peers ? 'peers up: upstream :18081, nginx :18082, ModSecurity+CRS 3.3.4 PL1 :18083' : `${peerNote}; measuring Bulwark alone`);
+  console.log(peers ? `peers up${reused ? ' (already running, reused, left running)' : ''}: upstream :18081, nginx :18082, ModSecurity+CRS 3.3.4 PL1 :18083` : `${peerNote}; measuring Bulwark alone`);
   const procs = [];
   try {
     let upstreamPort = 18081;
@@ -299,7 +313,7 @@ async function main() {
     }
   } finally {
     for (const p of procs) p.proc.kill();
-    if (peers) {
+    if (peers && !reused) {
       spawnSync('bash', [join(PEERS, 'down.sh'), PEER_DIR], { stdio: 'ignore' });
       console.log('\npeers stopped (down.sh)');
     }

@@ -3,6 +3,11 @@
 // (node:http + undici Pool, no inspection), Bulwark's SiteManager with a 20-rule ACL, and the load
 // generator (wrk if installed, else bench/load.mjs), each in its own process.
 // Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2]
+//                                               [--nginx-port 18082] [--nginx-upstream-port 18081] [--no-nginx]
+//   Plain nginx as a third baseline: ../shared/peers/modsecurity/up.sh's reverse proxy (default
+//   :18082, auto-detected when it answers; --no-nginx skips it). Its upstream is fixed in its config
+//   (up.sh: nginx `return 200 "ok\n"` on :18081), so when nginx is used the bare proxy and Bulwark
+//   front that same upstream (--nginx-upstream-port) instead of the Node upstream.
 //   BULWARK_DIST=<dir> points at the compiled tree (default dist/src).
 import { spawn, execFileSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
@@ -124,6 +129,18 @@ function startProc(args, env = {}) {
   });
 }
 
+/** Resolves true when something on 127.0.0.1:port answers GET / with 200. */
+function answers200(port) {
+  return new Promise((res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 1000, agent: false }, (r) => {
+      r.resume();
+      res(r.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => res(false));
+  });
+}
+
 function haveWrk() {
   try { execFileSync('wrk', ['--version'], { stdio: 'ignore' }); return true; } catch (e) { return e.status === 1; }
 }
@@ -177,11 +194,19 @@ async function main() {
     GET: { method: 'GET', path: '/products/list?category=shoes&page=2&sort=price_asc', headers: browser },
     POST: { method: 'POST', path: '/search', headers: { ...browser, 'content-type': 'application/x-www-form-urlencoded' }, body: form.slice(0, 1024) },
   };
-  const up = await startProc(['--upstream']);
+  const nginxPort = process.argv.includes('--no-nginx') ? undefined : Number(arg('--nginx-port', '18082'));
+  const nginxUpPort = Number(arg('--nginx-upstream-port', '18081'));
+  const nginx = nginxPort !== undefined && (await answers200(nginxPort)) && (await answers200(nginxUpPort));
+  if (nginxPort !== undefined && !nginx && process.argv.includes('--nginx-port')) throw new Error(`nginx on :${nginxPort} (upstream :${nginxUpPort}) does not answer 200`);
+  const procs = [];
+  let up;
+  if (nginx) up = { port: nginxUpPort };
+  else procs.push((up = await startProc(['--upstream'])));
   const upstream = `http://127.0.0.1:${up.port}`;
   const bare = await startProc(['--bare', upstream]);
-  const procs = [up, bare];
-  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ACL: real engine, 20 rules`);
+  procs.push(bare);
+  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ACL: real engine, 20 rules, upstream ${upstream} (${nginx ? 'up.sh nginx' : 'Node'})` +
+    (nginx ? `, plain nginx proxy :${nginxPort} (up.sh, 1 worker) as third baseline` : ', no nginx baseline'));
   try {
     for (const workers of workerCounts) {
       const port = 20000 + Math.floor(Math.random() * 20000);
@@ -191,12 +216,15 @@ async function main() {
         for (const c of conns) {
           runLoad(waf.port, spec, c, 1); // warm-up
           runLoad(bare.port, spec, c, 1);
+          if (nginx) runLoad(nginxPort, spec, c, 1);
           const b = runLoad(bare.port, spec, c, secs);
           const w = runLoad(waf.port, spec, c, secs);
+          const n = nginx ? runLoad(nginxPort, spec, c, secs) : undefined;
           const d = c === 1 ? runLoad(up.port, spec, c, secs) : undefined;
           console.log(
             `${name.padEnd(4)} conns=${String(c).padStart(3)} workers=${workers}  bare ${b.rps.toFixed(0).padStart(6)} rps p50 ${b.p50.toFixed(3)}ms | bulwark ${w.rps.toFixed(0).padStart(6)} rps p50 ${w.p50.toFixed(3)}ms | ratio ${(w.rps / b.rps).toFixed(2)}` +
-              (d ? ` | upstream direct p50 ${d.p50.toFixed(3)}ms, added p50 vs bare ${(w.p50 - b.p50).toFixed(3)}ms, vs direct ${(w.p50 - d.p50).toFixed(3)}ms` : ''),
+              (n ? ` | nginx ${n.rps.toFixed(0).padStart(6)} rps p50 ${n.p50.toFixed(3)}ms | bulwark/nginx ${(w.rps / n.rps).toFixed(2)}` : '') +
+              (d ? ` | upstream direct p50 ${d.p50.toFixed(3)}ms, added p50 vs bare ${(w.p50 - b.p50).toFixed(3)}ms, vs direct ${(w.p50 - d.p50).toFixed(3)}ms` + (n ? `, nginx vs direct ${(n.p50 - d.p50).toFixed(3)}ms` : '') : ''),
           );
         }
       }
