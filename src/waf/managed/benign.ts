@@ -46,6 +46,8 @@ export const TECH_TEXT = [
   "Why doesn't `cat` show my file? (I'm on Windows)",
   'Time is of the essence -- please reply by Friday.',
   'If not defined by the user, the default value is used.',
+  'Do you ship to Canada, and if so, are there any customs fees I should know about?',
+  'Open the menu and select the file, or case by case if you prefer; exists in both versions.',
   'Ping me when you are back; we can talk about the release.',
   "The function returns (a, b) -- see the docs' section 4.2.",
   'Use the find command to locate files by name; it is quite powerful.',

@@ -16,7 +16,7 @@ const EXTENDED = split('(?i)', [
   '\\bpg_(?:catalog|shadow|user|tables|read_file|ls_dir)\\b', '\\bload_file\\s*\\(', '\\binto\\s+(?:out|dump)file\\b', '\\bxp_(?:cmdshell|regread|dirtree|fileexist)',
   '\\bsp_(?:executesql|oacreate|configure|makewebtask)\\b', '\\butl_(?:http|inaddr|file)\\.', '@@(?:version|datadir|hostname|basedir)\\b',
   '\\b(?:extractvalue|updatexml)\\s*\\(', '\\bunion\\b[\\s\\S]{0,40}\\bselect\\b[\\s\\S]{0,40}\\b(?:from|null|concat|char|version|user|database)\\b',
-  '\\b(?:and|or|having)\\b\\s*\\(?\\s*(?:select|if|case|exists)\\b\\s*[\\s(]', '\\bconvert\\s*\\(\\s*int\\s*,', '\\bcopy\\s+\\w+\\s+(?:from|to)\\s+program\\b',
+  '\\b(?:and|or|having)\\b\\s*\\(?\\s*(?:select\\s+(?:[\\d@*(]|null\\b|[a-z_]+\\s*\\()|if\\s*\\(|case\\s+when\\b|exists\\s*\\()', '\\bconvert\\s*\\(\\s*int\\s*,', '\\bcopy\\s+\\w+\\s+(?:from|to)\\s+program\\b',
   '[\'"`)]\\s*(?:;|\\|\\||&&)\\s*(?:select|insert|update|delete|drop|exec|declare|shutdown|create|alter|truncate)\\b', '\\bchr\\s*\\(\\s*\\d+\\s*\\)\\s*(?:\\|\\||\\+)',
 ]);
 
