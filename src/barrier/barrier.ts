@@ -101,16 +101,7 @@ export class Barrier implements KVStore {
   }
 
   async batch(ops: readonly BatchOp[]): Promise<void> {
-    this.unsealedKeyring();
-    const sealed: BatchOp[] = new Array<BatchOp>(ops.length);
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i] as BatchOp;
-      checkUserPath(op.key);
-      if (op.op === 'put') sealed[i] = { op: 'put', key: op.key, value: this.seal(op.key, op.value) };
-      else if (op.op === 'delete') sealed[i] = op;
-      else throw new TypeError(`batch operation ${i} has an unknown op`);
-    }
-    await this.backend.batch(sealed);
+    await this.backend.batch(this.sealOps(ops));
   }
 
   /**
@@ -119,6 +110,11 @@ export class Barrier implements KVStore {
    * is still committing, instead of on the commit path. Validation is the same as {@link batch}.
    */
   sealBatch(ops: readonly BatchOp[]): SealedBatch {
+    return new SealedBatch(kSealedToken, this.sealOps(ops));
+  }
+
+  /** Checks every op's path and encrypts the puts (the one validation/sealing step of batch writes). */
+  private sealOps(ops: readonly BatchOp[]): BatchOp[] {
     this.unsealedKeyring();
     const sealed: BatchOp[] = new Array<BatchOp>(ops.length);
     for (let i = 0; i < ops.length; i++) {
@@ -128,7 +124,7 @@ export class Barrier implements KVStore {
       else if (op.op === 'delete') sealed[i] = op;
       else throw new TypeError(`batch operation ${i} has an unknown op`);
     }
-    return new SealedBatch(kSealedToken, sealed);
+    return sealed;
   }
 
   /** Writes every batch produced by {@link sealBatch} atomically, in order (one backend batch). */

@@ -55,3 +55,13 @@ export function fromCodes(codes: readonly number[]): string {
   for (let i = 0; i < n; i += 8192) s += String.fromCharCode.apply(null, codes.slice(i, i + 8192) as number[]);
   return s;
 }
+
+/** Index of the first '%' or '+' (where URL decoding has work to do), or -1. */
+export function firstPercentOrPlus(input: string): number {
+  const n = input.length;
+  for (let i = 0; i < n; i++) {
+    const c = input.charCodeAt(i);
+    if (c === 0x25 || c === 0x2b) return i;
+  }
+  return -1;
+}

@@ -4,20 +4,11 @@
  * the low byte is 0x01..0x5E) 0x20 is added, so %uFF41 is 'a' and %uFF01 is '!'. A %u not followed
  * by four hex digits keeps '%' and 'u' as is and decoding resumes after them.
  */
-import { fromCodes, hexPair, isHex } from './bytes.js';
+import { firstPercentOrPlus, fromCodes, hexPair, isHex } from './bytes.js';
 import type { Transformation } from './types.js';
 
-function firstTrigger(input: string): number {
-  const n = input.length;
-  for (let i = 0; i < n; i++) {
-    const c = input.charCodeAt(i);
-    if (c === 0x25 || c === 0x2b) return i;
-  }
-  return -1;
-}
-
 function apply(input: string): string {
-  const first = firstTrigger(input);
+  const first = firstPercentOrPlus(input);
   if (first < 0) return input;
   const n = input.length;
   const out: number[] = [];

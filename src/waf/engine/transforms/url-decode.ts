@@ -3,20 +3,11 @@
  * not followed by two hex digits (%zz, a truncated %4) is kept as is and decoding goes on after it.
  * One pass: %2541 becomes %41, not A.
  */
-import { fromCodes, hexPair, isHex } from './bytes.js';
+import { firstPercentOrPlus, fromCodes, hexPair, isHex } from './bytes.js';
 import type { Transformation } from './types.js';
 
-function firstTrigger(input: string): number {
-  const n = input.length;
-  for (let i = 0; i < n; i++) {
-    const c = input.charCodeAt(i);
-    if (c === 0x25 || c === 0x2b) return i;
-  }
-  return -1;
-}
-
 function apply(input: string): string {
-  const first = firstTrigger(input);
+  const first = firstPercentOrPlus(input);
   if (first < 0) return input;
   const n = input.length;
   const out: number[] = [];
