@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 /** Folders whose internals only their own index.ts may expose. */
-const layers = ['http', 'auth', 'iam', 'sts', 'kms', 'waf', 'proxy', 'storage', 'barrier', 'audit', 'events', 'cli', 'errors', 'config'];
+const layers = ['http', 'auth', 'iam', 'sts', 'kms', 'waf', 'proxy', 'storage', 'barrier', 'audit', 'events', 'cli', 'errors', 'config', 'shield', 'detector', 'posture', 'console'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
