@@ -16,3 +16,7 @@ export type { SampledHttpRequest, SampledRequestsResult } from './sampled.js';
 export { WafMetrics, ACTION_METRIC } from './metrics.js';
 export { startDataPlane } from './cluster.js';
 export type { DataPlaneOptions, DataPlane } from './cluster.js';
+export { siteLimitsSchema, DEFAULT_LIMITS, ConnectionGuard, UpstreamGate, LimitMetrics } from './limits.js';
+export type { SiteLimits, GateWaiter } from './limits.js';
+export { PROXY_REQUEST_CHANNEL, PROXY_CONNECTION_CHANNEL, onProxyRequest, onProxyConnection } from './observe.js';
+export type { ProxyRequestObservation, ProxyConnectionEvent, ProxyConnectionKind } from './observe.js';

@@ -17,7 +17,9 @@ import { PassThrough } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { InspectedRequest, WafDecision } from '../waf/index.js';
 import { TOKEN_COOKIE, VERIFY_PATH, type ChallengeIssuer, type TokenTimes } from './challenge.js';
+import { REQUEST_LAST, REQUEST_REFUSED, type ConnectionGuard, type GateWaiter, type UpstreamGate } from './limits.js';
 import type { WafMetrics } from './metrics.js';
+import { proxyRequestChannel, type ProxyRequestObservation } from './observe.js';
 import type { SampledHttpRequest, SampledRequests } from './sampled.js';
 import type { SiteConfig } from './sites.js';
 import type { AclProvider, SiteProtection } from './types.js';
@@ -72,7 +74,7 @@ const EMPTY: Buffer = Buffer.alloc(0);
 const NO_HEADERS: readonly (readonly [string, string])[] = [];
 const BLOCK_BODY = '<!doctype html><html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>\n';
 const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 403: 'Forbidden', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large',
+  400: 'Bad Request', 403: 'Forbidden', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 414: 'URI Too Long',
   431: 'Request Header Fields Too Large', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
@@ -98,14 +100,19 @@ function cookieValue(cookieHeader: string, name: string): string | undefined {
   return undefined;
 }
 
+function peerOf(req: IncomingMessage): string {
+  const p = req.socket.remoteAddress ?? '';
+  return p.startsWith('::ffff:') ? p.slice(7) : p;
+}
+
 /** Why a request is refused before evaluation (framing that Node's parser lets through). */
 interface Framing {
   status: number;
   reason: string;
 }
 
-/** One request in flight; also the undici dispatch handler of its upstream request. */
-class Exchange implements Dispatcher.DispatchHandler {
+/** One request in flight; also the undici dispatch handler of its upstream request and its upstream gate waiter. */
+class Exchange implements Dispatcher.DispatchHandler, GateWaiter {
   readonly requestId: string;
   readonly timeMs: number;
   headers: (readonly [string, string])[] = [];
@@ -136,6 +143,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   protection: SiteProtection | undefined;
   sampleAction = '';
   responseCode: number | null = null;
+  /** Holds an upstream gate slot: from the grant until undici reports the upstream request over (end or error). */
+  slot = false;
+  /** The upstream request while it waits in the gate's queue (undefined once granted, timed out or withdrawn). */
+  pending: Dispatcher.DispatchOptions | undefined;
 
   constructor(
     readonly proxy: SiteProxy,
@@ -144,6 +155,24 @@ class Exchange implements Dispatcher.DispatchHandler {
   ) {
     this.requestId = randomUUID();
     this.timeMs = Date.now();
+  }
+
+  /** Withdrawn from the gate's queue (see {@link SiteProxy.withdraw}); only asked while queued. */
+  get cancelled(): boolean {
+    return this.pending === undefined;
+  }
+
+  grant(): void {
+    this.slot = true;
+    const opts = this.pending as Dispatcher.DispatchOptions;
+    this.pending = undefined;
+    this.proxy.dispatch(this, opts);
+  }
+
+  timeout(): void {
+    this.pending = undefined;
+    if (this.body) this.body.destroy();
+    this.proxy.shed(this);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -188,11 +217,13 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.done = true;
+    this.proxy.releaseSlot(this);
     this.res.end();
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.done = true;
+    this.proxy.releaseSlot(this);
     const res = this.res;
     if (this.body) this.body.destroy();
     if (res.destroyed) return;
@@ -218,6 +249,40 @@ function onResClose(this: ServerResponse): void {
     x.controller?.abort(new Error('client closed'));
     if (x.body) x.body.destroy();
   }
+  x.proxy.finished(x);
+}
+
+function headerValue(headers: readonly (readonly [string, string])[], lower: string): string | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const h = headers[i] as readonly [string, string];
+    if (h[0].length === lower.length && h[0].toLowerCase() === lower) return h[1];
+  }
+  return undefined;
+}
+
+/** The observation of a completed request (built only when the channel has subscribers). */
+function observation(x: Exchange): ProxyRequestObservation {
+  const d = x.decision;
+  const country = x.inspected !== undefined ? x.inspected.country : x.clientIp !== '' ? countryOf(x.clientIp) || undefined : undefined;
+  const ua = headerValue(x.headers, 'user-agent');
+  const ref = headerValue(x.headers, 'referer');
+  return {
+    site: x.proxy.site.name,
+    siteArn: x.proxy.arn,
+    time: x.timeMs,
+    clientIp: x.clientIp,
+    ...(country ? { country } : {}),
+    method: x.req.method ?? 'GET',
+    uri: x.path,
+    hasQuery: x.query !== '',
+    ...(ua !== undefined ? { userAgent: ua } : {}),
+    ...(ref !== undefined ? { referer: ref } : {}),
+    // 0 when the connection closed before any response was sent.
+    status: x.res.headersSent ? x.res.statusCode : 0,
+    action: d !== undefined ? d.action : 'ALLOW',
+    ...(d !== undefined ? { terminatingRuleId: d.terminatingRuleId } : {}),
+    ...(d !== undefined && d.labels.length > 0 ? { labels: d.labels } : {}),
+  };
 }
 
 function onReqData(this: IncomingMessage, chunk: Buffer): void {
@@ -227,6 +292,7 @@ function onReqData(this: IncomingMessage, chunk: Buffer): void {
   const max = x.proxy.site.maxBodyBytes;
   if (max !== undefined && x.received > max) {
     detachReq(this);
+    x.proxy.oversize(x);
     x.proxy.plain(x, 413, true);
     return;
   }
@@ -246,6 +312,7 @@ function onReqEnd(this: IncomingMessage): void {
 
 function onReqError(this: IncomingMessage, err: Error): void {
   const x = (this as unknown as { [EXCHANGE]: Exchange })[EXCHANGE];
+  x.proxy.withdraw(x);
   if (x.body) x.body.destroy(err);
   if (!x.done) {
     x.done = true;
@@ -310,6 +377,8 @@ export class SiteProxy {
     readonly arn: string,
     private readonly services: ProxyServices,
     tls: boolean,
+    private readonly guard?: ConnectionGuard,
+    private readonly gate?: UpstreamGate,
   ) {
     this.scheme = tls ? 'https' : 'http';
     this.trustedHops = site.trustedProxyHops;
@@ -332,22 +401,34 @@ export class SiteProxy {
 
   /** The request listener of the site's server. */
   handle(req: IncomingMessage, res: ServerResponse): void {
+    const verdict = this.guard !== undefined ? this.guard.beginRequest(req, Date.now()) : 1;
+    // Refused at accept (its 503 is written, the socket is closing): nothing to serve.
+    if (verdict === REQUEST_REFUSED) return;
     const x = new Exchange(this, req, res);
     (res as unknown as { [EXCHANGE]: Exchange })[EXCHANGE] = x;
     res.on('close', onResClose);
+    if (verdict === REQUEST_LAST) res.shouldKeepAlive = false;
     const bad = this.readHeaders(x);
     if (bad !== undefined) {
       this.emit({ site: this.site.name, kind: 'refused', requestId: x.requestId, status: bad.status, detail: bad.reason });
+      if (bad.status === 431) this.guard?.oversize(x.peerIp || peerOf(req));
       this.plain(x, bad.status, true);
       return;
     }
-    this.parseTarget(x, req.url ?? '/');
+    const url = req.url ?? '/';
+    if (url.length > this.site.limits.maxUriBytes) {
+      this.guard?.oversize(x.peerIp);
+      this.plain(x, 414, true);
+      return;
+    }
+    this.parseTarget(x, url);
     if (x.path === VERIFY_PATH) {
       this.verifyEndpoint(x);
       return;
     }
     const max = this.site.maxBodyBytes;
     if (max !== undefined && x.contentLength > max) {
+      this.guard?.oversize(x.peerIp);
       this.plain(x, 413, true);
       return;
     }
@@ -651,22 +732,75 @@ export class SiteProxy {
     }
     x.chunks = [];
     const method = (x.req.method ?? 'GET') as Dispatcher.HttpMethod;
+    const opts: Dispatcher.DispatchOptions = {
+      path: x.query === '' ? x.path : `${x.path}?${x.query}`,
+      method,
+      headers: out,
+      body,
+      // The client decided whether a request may be retried; never replay a body twice.
+      idempotent: false,
+    };
+    const gate = this.gate;
+    if (gate !== undefined) {
+      // Set before acquire: a queued waiter is live while `pending` is set.
+      x.pending = opts;
+      const r = gate.acquire(x, Date.now());
+      if (r === 'queued') return;
+      x.pending = undefined;
+      if (r === 'full') {
+        if (x.body) x.body.destroy();
+        this.shed(x);
+        return;
+      }
+      x.slot = true;
+    }
+    this.dispatch(x, opts);
+  }
+
+  /** Sends the upstream request of an exchange that holds a slot (or when there is no gate). */
+  dispatch(x: Exchange, opts: Dispatcher.DispatchOptions): void {
     try {
-      this.pool.dispatch(
-        {
-          path: x.query === '' ? x.path : `${x.path}?${x.query}`,
-          method,
-          headers: out,
-          body,
-          // The client decided whether a request may be retried; never replay a body twice.
-          idempotent: false,
-        },
-        x,
-      );
+      this.pool.dispatch(opts, x);
     } catch (e) {
+      this.releaseSlot(x);
       this.emit({ site: this.site.name, kind: 'upstream-error', requestId: x.requestId, status: 400, error: e as Error });
       this.plain(x, 400, true);
     }
+  }
+
+  /** Takes an exchange out of the gate's queue when its client went away (idempotent; no-op when not queued). */
+  withdraw(x: Exchange): void {
+    if (x.pending === undefined) return;
+    x.pending = undefined;
+    (this.gate as UpstreamGate).withdraw();
+  }
+
+  /** Returns an exchange's upstream slot (idempotent). */
+  releaseSlot(x: Exchange): void {
+    if (!x.slot) return;
+    x.slot = false;
+    (this.gate as UpstreamGate).release();
+  }
+
+  /** 503 + Retry-After: the upstream queue is full or the wait timed out. */
+  shed(x: Exchange): void {
+    this.plain(x, 503, true, this.site.limits.retryAfterSeconds);
+  }
+
+  /** Counts and publishes an oversize request body. */
+  oversize(x: Exchange): void {
+    this.guard?.oversize(x.peerIp);
+  }
+
+  /**
+   * The response of an exchange closed: out of the gate's queue, deadline phase, observation. An
+   * upstream slot is not returned here: undici still owns the request until it reports its end or
+   * error (onResponseEnd/onResponseError, which follow the abort at once, or at onRequestStart).
+   */
+  finished(x: Exchange): void {
+    this.withdraw(x);
+    if (this.guard !== undefined) this.guard.endRequest(x.req.socket, Date.now());
+    if (proxyRequestChannel.hasSubscribers) proxyRequestChannel.publish(observation(x));
   }
 
   /** A response generated by the proxy with a body. */
@@ -687,14 +821,16 @@ export class SiteProxy {
     res.end(x.req.method === 'HEAD' ? undefined : buf);
   }
 
-  /** A short plain-text error response (optionally closing the connection). */
-  plain(x: Exchange, status: number, close: boolean): void {
+  /** A short plain-text error response (optionally closing the connection, optionally with Retry-After). */
+  plain(x: Exchange, status: number, close: boolean, retryAfterSec?: number): void {
     const res = x.res;
     x.done = true;
     if (res.headersSent || res.destroyed) return;
     const text = `${status} ${STATUS_TEXT[status] ?? 'Error'}\n`;
     if (close || !x.ended) res.shouldKeepAlive = false;
-    res.writeHead(status, ['content-type', 'text/plain; charset=utf-8', 'content-length', String(text.length), this.requestIdHeader, x.requestId]);
+    const headers = ['content-type', 'text/plain; charset=utf-8', 'content-length', String(text.length), this.requestIdHeader, x.requestId];
+    if (retryAfterSec !== undefined) headers.push('retry-after', String(retryAfterSec));
+    res.writeHead(status, headers);
     res.end(text);
   }
 

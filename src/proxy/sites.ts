@@ -11,6 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { ChallengeIssuer } from './challenge.js';
+import { ConnectionGuard, LimitMetrics, siteLimitsSchema, upstreamGate } from './limits.js';
 import { WafMetrics } from './metrics.js';
 import { SiteProxy, type ProxyEvent } from './proxy.js';
 import type { SampledRequests } from './sampled.js';
@@ -72,6 +73,8 @@ export const siteConfigSchema = z
     upstreamConnections: z.number().int().min(1).max(4096).default(128),
     /** The request id header added upstream and to responses. */
     requestIdHeader: z.string().regex(/^[a-z0-9-]+$/).default('x-request-id'),
+    /** Always-on connection, deadline and backpressure limits (docs/proxy.md); defaults never hurt normal clients. */
+    limits: siteLimitsSchema.prefault({}),
   })
   .strict();
 
@@ -140,6 +143,7 @@ interface Entry {
   readonly site: RunningSite;
   readonly server: http.Server;
   readonly proxy: SiteProxy;
+  readonly guard: ConnectionGuard;
 }
 
 const CLIENT_ERROR_STATUS: Readonly<Record<string, string>> = {
@@ -154,10 +158,12 @@ export class SiteManager {
   private readonly pending = new Set<string>();
   private readonly challenge: ChallengeIssuer;
   private readonly metrics: WafMetrics | undefined;
+  private readonly limitMetrics: LimitMetrics | undefined;
 
   constructor(private readonly o: SiteManagerOptions) {
     this.challenge = o.challenge ?? new ChallengeIssuer();
     this.metrics = o.registry ? new WafMetrics(o.registry) : undefined;
+    this.limitMetrics = o.registry ? new LimitMetrics(o.registry) : undefined;
   }
 
   /** The ARN of a site name in this node's account and region. */
@@ -207,6 +213,9 @@ export class SiteManager {
         }
       }
       const arn = this.arnOf(config.name);
+      const limits = config.limits;
+      const guard = new ConnectionGuard(config.name, arn, limits, this.limitMetrics, tlsOptions !== undefined);
+      const gate = upstreamGate(config.name, limits, this.limitMetrics, config.upstreamConnections);
       const proxy = new SiteProxy(config, arn, {
         acls: this.o.acls,
         challenge: this.challenge,
@@ -214,15 +223,19 @@ export class SiteManager {
         ...(this.o.sampled ? { sampled: this.o.sampled } : {}),
         ...(this.o.logWriter ? { logWriter: this.o.logWriter } : {}),
         ...(this.o.onEvent ? { onEvent: this.o.onEvent } : {}),
-      }, tlsOptions !== undefined);
+      }, tlsOptions !== undefined, guard, gate);
+      // The guard enforces header/idle deadlines to the second; Node's own (checked every 30 s) stay as a backstop.
       const serverOptions: http.ServerOptions = {
         maxHeaderSize: config.maxHeaderBytes,
         requestTimeout: 300_000,
-        headersTimeout: 30_000,
-        keepAliveTimeout: 5_000,
+        headersTimeout: limits.headersTimeoutMs + 30_000,
+        keepAliveTimeout: limits.idleTimeoutMs + 2_000,
         // insecureHTTPParser stays false: llhttp's strict mode refuses most smuggling attempts.
       };
-      const server = tlsOptions ? https.createServer({ ...serverOptions, ...tlsOptions }, proxy.handle) : http.createServer(serverOptions, proxy.handle);
+      const server = tlsOptions
+        ? https.createServer({ ...serverOptions, ...tlsOptions, handshakeTimeout: limits.headersTimeoutMs }, proxy.handle)
+        : http.createServer(serverOptions, proxy.handle);
+      guard.attach(server, gate);
       // Node silently drops fields beyond maxHeadersCount; one more than the cap lets the proxy see the overflow.
       server.maxHeadersCount = config.maxHeaderCount + 1;
       const onEvent = this.o.onEvent;
@@ -233,21 +246,27 @@ export class SiteManager {
           socket.destroy();
           return;
         }
+        if (err.code === 'HPE_HEADER_OVERFLOW') guard.oversize((socket.remoteAddress ?? '').replace(/^::ffff:/, ''));
         const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
         socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         socket.destroySoon();
       });
       await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
+        const onListenError = (err: Error): void => {
+          guard.detach();
+          reject(err);
+        };
+        server.once('error', onListenError);
         server.listen(config.listen.port, config.listen.host, () => {
-          server.removeListener('error', reject);
+          server.removeListener('error', onListenError);
           resolve();
         });
       });
       server.on('error', (err) => onEvent?.({ site: config.name, kind: 'client-error', error: err }));
       const a = server.address() as AddressInfo;
       const site: RunningSite = Object.freeze({ name: config.name, arn, config, address: { host: a.address, port: a.port } });
-      this.entries.set(config.name, { site, server, proxy });
+      this.entries.set(config.name, { site, server, proxy, guard });
+      this.limitMetrics?.watch(config.name, guard, gate);
       return site;
     } finally {
       this.pending.delete(config.name);
@@ -259,6 +278,8 @@ export class SiteManager {
     const e = this.entries.get(name);
     if (!e) return false;
     this.entries.delete(name);
+    e.guard.detach();
+    this.limitMetrics?.unwatch(name);
     const closed = new Promise<void>((resolve) => e.server.close(() => resolve()));
     e.server.closeIdleConnections();
     const timer = setTimeout(() => e.server.closeAllConnections(), this.o.drainMs ?? 10_000);

@@ -1,3 +1,5 @@
 /** The WAF: rule engine types for the data plane, and the runtime that connects control and data planes. */
 export type * from './engine/types.js';
 export { WafRuntime, type WafRuntimeOptions } from './runtime.js';
+// Shield (shared rate counters): the Redis-backed RateCounter for several nodes in front of one site.
+export { RedisRateCounter, sharedRuleId, type RedisRateCounterOptions, type RateCounterLogger } from './engine/rate/redis.js';

@@ -9,7 +9,7 @@ import type { SampledRequests, SiteProtection, VisibilityConfig } from '../proxy
 import type { AclProvider } from '../proxy/index.js';
 import type { RateBasedKeysResult, SiteInfo, WafConfigStore, WafEngineHooks, WafResolvers, WebACL } from './api/index.js';
 import { detectors } from './detect/index.js';
-import { compileRuleGroup, compileWebAcl, MemoryRateCounter, rulesCapacity, type CompiledWebAcl, type EngineDeps } from './engine/index.js';
+import { compileRuleGroup, compileWebAcl, MemoryRateCounter, rulesCapacity, type CompiledWebAcl, type EngineDeps, type RateCounter } from './engine/index.js';
 import { managedRuleGroupInfos, managedRuleGroups, resolveManagedRuleGroup } from './managed/index.js';
 
 /** What the runtime needs from its surroundings. */
@@ -21,6 +21,8 @@ export interface WafRuntimeOptions {
   /** The sites that exist now (for AssociateWebACL). */
   readonly sites: () => readonly SiteInfo[];
   readonly logger: Logger;
+  /** Rate-based rule counters (default: a MemoryRateCounter; a RedisRateCounter shares them across nodes). */
+  readonly rateCounter?: RateCounter;
 }
 
 interface Compiled {
@@ -33,12 +35,14 @@ type Json = Record<string, unknown>;
 /** Compiles and serves web ACLs; implements the proxy's AclProvider and the API's engine hooks. */
 export class WafRuntime implements AclProvider {
   /** Shared by every compiled ACL so rate counts survive recompiles. */
-  readonly rateCounter = new MemoryRateCounter();
+  readonly rateCounter: RateCounter;
   private compiled = new Map<string, Compiled>();
   private compiledVersion = -1;
   private loaded = false;
 
-  constructor(private readonly o: WafRuntimeOptions) {}
+  constructor(private readonly o: WafRuntimeOptions) {
+    this.rateCounter = o.rateCounter ?? new MemoryRateCounter();
+  }
 
   /** Loads the configuration (after every unseal). */
   async load(): Promise<void> {

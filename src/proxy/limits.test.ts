@@ -1,0 +1,466 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChallengeIssuer } from './challenge.js';
+import { EventEmitter } from 'node:events';
+import { ConnectionGuard, DEFAULT_LIMITS, UpstreamGate, siteLimitsSchema, type GateWaiter } from './limits.js';
+import { onProxyConnection, onProxyRequest, type ProxyConnectionEvent, type ProxyRequestObservation } from './observe.js';
+import { SiteManager, parseSite } from './sites.js';
+import { ScriptedAcl, decision, startUpstream } from './testing.js';
+import type { AclProvider } from './types.js';
+
+let upstream: Awaited<ReturnType<typeof startUpstream>>;
+let streamer: http.Server;
+let streamerUrl = '';
+const acl = new ScriptedAcl();
+const provider: AclProvider = { forSite: () => ({ acl }) };
+const registry = new Registry();
+const manager = new SiteManager({ region: 'us-east-1', accountId: '000000000000', acls: provider, challenge: new ChallengeIssuer(), registry, drainMs: 500 });
+const events: ProxyConnectionEvent[] = [];
+const observed: ProxyRequestObservation[] = [];
+let offConn: () => void;
+let offReq: () => void;
+const ports: Record<string, number> = {};
+const certDir = mkdtempSync(join(tmpdir(), 'bulwark-limits-tls-'));
+
+async function site(name: string, limits: Record<string, number>, up = upstream.url): Promise<number> {
+  const s = await manager.add({ name, listen: '127.0.0.1:0', upstream: up, limits });
+  ports[name] = s.address.port;
+  return s.address.port;
+}
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  // Streams up to 256 MiB as fast as the proxy takes it (for the slow-read test).
+  streamer = http.createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    const chunk = Buffer.alloc(256 * 1024, 1);
+    let left = 1024;
+    const pump = (): void => {
+      while (left > 0) {
+        left--;
+        if (!res.write(chunk)) {
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end();
+    };
+    pump();
+    res.on('close', () => (left = 0));
+  });
+  await new Promise<void>((r) => streamer.listen(0, '127.0.0.1', r));
+  streamerUrl = `http://127.0.0.1:${(streamer.address() as AddressInfo).port}`;
+  offConn = onProxyConnection((e) => events.push(e));
+  offReq = onProxyRequest((o) => observed.push(o));
+  await site('slow', { headersTimeoutMs: 1000, bodyTimeoutMs: 2000, minBodyBytesPerSecond: 100, bodyRateGraceMs: 1000, idleTimeoutMs: 1000, slowReadTimeoutMs: 1000 });
+  await site('slowread', { slowReadTimeoutMs: 1000 }, streamerUrl);
+  await site('perip', { perIpConnections: 2 });
+  await site('rate', { perIpConnectionRate: 0.01, perIpConnectionBurst: 2 });
+  await site('shed', { maxConnections: 2, retryAfterSeconds: 7 });
+  await site('ka', { keepAliveRequests: 2, maxUriBytes: 300 });
+  await site('gate', { maxUpstreamRequests: 1, upstreamQueueSize: 1, upstreamQueueTimeoutMs: 1000, retryAfterSeconds: 3 });
+  // An HTTPS site: deadlines are tracked on the TLS socket.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-days', '1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
+  const t = await manager.add({ name: 'secure', listen: '127.0.0.1:0', upstream: upstream.url, tls: { cert: join(certDir, 'cert.pem'), key: join(certDir, 'key.pem') }, limits: { headersTimeoutMs: 1000, perIpConnections: 2 } });
+  ports.secure = t.address.port;
+});
+
+afterAll(async () => {
+  offConn();
+  offReq();
+  await manager.close();
+  await upstream.close();
+  streamer.closeAllConnections();
+  await new Promise<void>((r) => streamer.close(() => r()));
+  rmSync(certDir, { recursive: true, force: true });
+});
+
+/** Opens a connection from a chosen loopback address. */
+function connect(port: number, from = '127.0.0.1'): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', localAddress: from });
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+/** Resolves with everything read when the socket closes (bounded by timeoutMs). */
+function closed(s: net.Socket, timeoutMs = 8000): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    let data = '';
+    s.on('data', (d: Buffer) => (data += d.toString('latin1')));
+    s.on('error', () => undefined);
+    const t = setTimeout(() => resolve({ data, closed: false }), timeoutMs);
+    s.once('close', () => {
+      clearTimeout(t);
+      resolve({ data, closed: true });
+    });
+  });
+}
+
+function get(port: number, path = '/', from = '127.0.0.1'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, localAddress: from, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function metric(name: string, labels: string): Promise<number> {
+  const text = await registry.metrics();
+  const m = new RegExp(`^${name}\\{${labels}\\} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+function kinds(siteName: string): string[] {
+  return events.filter((e) => e.site === siteName).map((e) => e.kind);
+}
+
+describe('site limits configuration', () => {
+  it('fills defaults that never hurt normal clients and validates every field', () => {
+    const s = parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1' });
+    expect(s.limits).toEqual(DEFAULT_LIMITS);
+    expect(s.limits.headersTimeoutMs).toBe(10_000);
+    expect(s.limits.perIpConnections).toBe(256);
+    expect(s.limits.perIpConnectionRate).toBe(100);
+    expect(s.limits.maxUriBytes).toBe(8192);
+    const t = parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { perIpConnections: 4 } });
+    expect(t.limits.perIpConnections).toBe(4);
+    expect(t.limits.idleTimeoutMs).toBe(5000);
+    expect(() => parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { headersTimeoutMs: 10 } })).toThrow(/limits\.headersTimeoutMs/);
+    expect(() => parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { bogus: 1 } })).toThrow(/limits/);
+  });
+});
+
+describe('UpstreamGate', () => {
+  function waiter(log: string[], name: string): GateWaiter & { cancelled: boolean } {
+    return { cancelled: false, grant: () => log.push(`grant ${name}`), timeout: () => log.push(`timeout ${name}`) };
+  }
+
+  it('grants in FIFO order, refuses past the queue, skips cancelled waiters and times out old ones', () => {
+    const log: string[] = [];
+    const rejects: string[] = [];
+    const g = new UpstreamGate(1, 2, 1000, (r) => rejects.push(r));
+    expect(g.acquire(waiter(log, 'a'), 0)).toBe('go');
+    const b = waiter(log, 'b');
+    expect(g.acquire(b, 0)).toBe('queued');
+    expect(g.acquire(waiter(log, 'c'), 10)).toBe('queued');
+    expect(g.acquire(waiter(log, 'd'), 10)).toBe('full');
+    expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL']);
+    b.cancelled = true;
+    g.withdraw();
+    g.release();
+    expect(log).toEqual(['grant c']);
+    expect(g.active).toBe(1);
+    expect(g.queued).toBe(0);
+    expect(g.acquire(waiter(log, 'e'), 100)).toBe('queued');
+    g.expire(1099);
+    expect(log).toEqual(['grant c']);
+    g.expire(1100);
+    expect(log).toEqual(['grant c', 'timeout e']);
+    expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL', 'UPSTREAM_QUEUE_TIMEOUT']);
+    g.release();
+    expect(g.active).toBe(0);
+  });
+});
+
+describe('UpstreamGate withdrawn waiters', () => {
+  function waiter(log: string[], name: string): GateWaiter & { cancelled: boolean } {
+    return { cancelled: false, grant: () => log.push(`grant ${name}`), timeout: () => log.push(`timeout ${name}`) };
+  }
+
+  it('frees the queue places of withdrawn waiters at once, behind a live head too, and keeps FIFO order', () => {
+    const log: string[] = [];
+    const rejects: string[] = [];
+    const g = new UpstreamGate(1, 3, 1000, (r) => rejects.push(r));
+    expect(g.acquire(waiter(log, 'a'), 0)).toBe('go');
+    expect(g.acquire(waiter(log, 'b'), 0)).toBe('queued');
+    const c = waiter(log, 'c');
+    const d = waiter(log, 'd');
+    expect(g.acquire(c, 0)).toBe('queued');
+    expect(g.acquire(d, 0)).toBe('queued');
+    // c and d's clients leave while b (live) heads the queue.
+    c.cancelled = true;
+    g.withdraw();
+    d.cancelled = true;
+    g.withdraw();
+    expect(g.queued).toBe(1);
+    g.expire(10);
+    expect(g.queued).toBe(1);
+    // Their places are free: the ring is compacted when it is physically full.
+    expect(g.acquire(waiter(log, 'e'), 20)).toBe('queued');
+    expect(g.acquire(waiter(log, 'f'), 20)).toBe('queued');
+    expect(g.acquire(waiter(log, 'g'), 20)).toBe('full');
+    expect(g.queued).toBe(3);
+    expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL']);
+    g.release();
+    g.release();
+    g.release();
+    expect(log).toEqual(['grant b', 'grant e', 'grant f']);
+    expect(g.queued).toBe(0);
+    g.release();
+    expect(g.active).toBe(0);
+    // A release too many never drives the count below zero.
+    g.release();
+    expect(g.active).toBe(0);
+    expect(g.acquire(waiter(log, 'h'), 30)).toBe('go');
+    expect(g.acquire(waiter(log, 'i'), 30)).toBe('queued');
+    // Without a cap, slots are still counted (for the gauge) and all come back.
+    const free = new UpstreamGate(0, 0, 1000);
+    expect(free.acquire(waiter(log, 'j'), 0)).toBe('go');
+    expect(free.acquire(waiter(log, 'k'), 0)).toBe('go');
+    expect(free.active).toBe(2);
+    free.release();
+    free.release();
+    expect(free.active).toBe(0);
+  });
+});
+
+describe('ConnectionGuard memory', () => {
+  /** Just what admission touches of a socket. */
+  function fakeSocket(ip: string): net.Socket {
+    const e = new EventEmitter() as unknown as net.Socket & { destroyed: boolean };
+    Object.assign(e, { remoteAddress: ip, destroyed: false, destroy: () => ((e as { destroyed: boolean }).destroyed = true) });
+    return e;
+  }
+
+  it('keeps at most maxTrackedIps source IPs and sweeps idle ones', () => {
+    const g = new ConnectionGuard('m', 'arn:m', siteLimitsSchema.parse({ maxTrackedIps: 100, perIpConnectionRate: 10, perIpConnectionBurst: 10 }), undefined, false);
+    const held: net.Socket[] = [];
+    for (let i = 0; i < 150; i++) {
+      const s = fakeSocket(`10.0.${i >> 8}.${i & 255}`);
+      expect(g.admit(s, 0)).toBe(true);
+      held.push(s);
+    }
+    // All 100 tracked IPs hold a connection: the rest are admitted untracked (the global cap still counts them).
+    expect(g.trackedIps).toBe(100);
+    expect(g.connectionCount).toBe(150);
+    for (const s of held) s.emit('close');
+    expect(g.connectionCount).toBe(0);
+    // Buckets refill after burst / rate = 1 s; a new IP on a full table sweeps the idle ones.
+    expect(g.admit(fakeSocket('10.9.9.9'), 1000)).toBe(true);
+    expect(g.trackedIps).toBe(1);
+  });
+});
+
+describe('connection guard (real sockets)', () => {
+  it('cuts a slowloris within the header deadline while a normal client is served', async () => {
+    const s = await connect(ports.slow!);
+    const done = closed(s);
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => s.writable && s.write('X-A: b\r\n'), 300);
+    const normal = await get(ports.slow!);
+    expect(normal.status).toBe(200);
+    const r = await done;
+    clearInterval(trickle);
+    expect(r.closed).toBe(true);
+    expect(r.data).toBe('');
+    expect(kinds('slow')).toContain('SLOW_HEADERS');
+    expect(await metric('bulwark_proxy_slow_clients_cut_total', 'site="slow",kind="SLOW_HEADERS"')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('cuts a slow POST below the minimum body rate', async () => {
+    const s = await connect(ports.slow!);
+    const done = closed(s);
+    s.write('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\n');
+    const trickle = setInterval(() => s.writable && s.write('a'), 200);
+    const r = await done;
+    clearInterval(trickle);
+    expect(r.closed).toBe(true);
+    expect(kinds('slow')).toContain('SLOW_BODY');
+    expect(await metric('bulwark_proxy_slow_clients_cut_total', 'site="slow",kind="SLOW_BODY"')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('closes an idle keep-alive connection after the idle timeout', async () => {
+    const s = await connect(ports.slow!);
+    const done = closed(s);
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await done;
+    expect(r.closed).toBe(true);
+    expect(r.data.startsWith('HTTP/1.1 200')).toBe(true);
+    expect(kinds('slow')).toContain('IDLE');
+  });
+
+  it('cuts a client that does not read its response', async () => {
+    const s = await connect(ports.slowread!);
+    s.pause();
+    s.write('GET /stream HTTP/1.1\r\nHost: x\r\n\r\n');
+    for (let i = 0; i < 100 && !kinds('slowread').includes('SLOW_READ'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(kinds('slowread')).toEqual(['SLOW_READ']);
+    // The paused client only notices once it reads: it then gets the reset connection.
+    const r = closed(s, 5000);
+    s.resume();
+    expect((await r).closed).toBe(true);
+    expect(await metric('bulwark_proxy_slow_clients_cut_total', 'site="slowread",kind="SLOW_READ"')).toBe(1);
+  });
+
+  it('caps concurrent connections per source IP, not across IPs', async () => {
+    const a1 = await connect(ports.perip!, '127.0.0.2');
+    const a2 = await connect(ports.perip!, '127.0.0.2');
+    await new Promise((r) => setTimeout(r, 50));
+    const a3 = await connect(ports.perip!, '127.0.0.2');
+    const r3 = await closed(a3, 3000);
+    expect(r3.closed).toBe(true);
+    expect(r3.data).toBe('');
+    // Another address is not affected.
+    expect((await get(ports.perip!, '/', '127.0.0.3')).status).toBe(200);
+    expect(kinds('perip')).toEqual(['PER_IP_CONNECTIONS']);
+    expect(events.find((e) => e.site === 'perip')).toMatchObject({ clientIp: '127.0.0.2', siteArn: 'arn:aws:bulwark:us-east-1:000000000000:site/perip' });
+    expect(await metric('bulwark_proxy_connections_rejected_total', 'site="perip",reason="PER_IP_CONNECTIONS"')).toBe(1);
+    a1.destroy();
+    a2.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await get(ports.perip!, '/', '127.0.0.2')).status).toBe(200);
+  });
+
+  it('caps the new-connection rate per source IP', async () => {
+    expect((await get(ports.rate!, '/', '127.0.0.4')).status).toBe(200);
+    expect((await get(ports.rate!, '/', '127.0.0.4')).status).toBe(200);
+    await expect(get(ports.rate!, '/', '127.0.0.4')).rejects.toThrow();
+    expect((await get(ports.rate!, '/', '127.0.0.5')).status).toBe(200);
+    expect(kinds('rate')).toEqual(['CONNECTION_RATE']);
+  });
+
+  it('sheds connections beyond the global cap with 503 and Retry-After', async () => {
+    const a = await connect(ports.shed!, '127.0.0.6');
+    const b = await connect(ports.shed!, '127.0.0.7');
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await connect(ports.shed!, '127.0.0.8');
+    c.write('GET /shed-me HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await closed(c, 3000);
+    // The request of a shed connection never reaches the upstream.
+    expect(upstream.seen.map((x) => x.url)).not.toContain('/shed-me');
+    expect(r.data.startsWith('HTTP/1.1 503 Service Unavailable\r\n')).toBe(true);
+    expect(r.data).toContain('Retry-After: 7\r\n');
+    expect(kinds('shed')).toEqual(['GLOBAL_SHED']);
+    a.destroy();
+    b.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await get(ports.shed!)).status).toBe(200);
+  });
+
+  it('closes a keep-alive connection after keepAliveRequests and answers 414 to long URIs', async () => {
+    const s = await connect(ports.ka!);
+    const done = closed(s, 5000);
+    s.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
+    const r = await done;
+    expect(r.closed).toBe(true);
+    expect(r.data.match(/HTTP\/1\.1 200/g)?.length).toBe(2);
+    expect(r.data).toMatch(/Connection: close/i);
+    const long = await get(ports.ka!, '/' + 'a'.repeat(400));
+    expect(long.status).toBe(414);
+    expect(kinds('ka')).toEqual(['OVERSIZE']);
+  });
+});
+
+describe('HTTPS sites', () => {
+  it('cut a slowloris after the handshake, cap connections per IP and serve normal clients', async () => {
+    const s = tls.connect({ port: ports.secure!, host: '127.0.0.1', rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      s.once('secureConnect', resolve);
+      s.once('error', reject);
+    });
+    const done = closed(s as unknown as net.Socket);
+    s.write('GET / HTTP/1.1\r\nHost: x\r\n');
+    const trickle = setInterval(() => s.writable && s.write('X-A: b\r\n'), 300);
+    const ok = await new Promise<number>((resolve, reject) => {
+      const req = https.request({ host: '127.0.0.1', port: ports.secure!, path: '/', rejectUnauthorized: false, agent: false, localAddress: '127.0.0.9' }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(ok).toBe(200);
+    const r = await done;
+    clearInterval(trickle);
+    expect(r.closed).toBe(true);
+    expect(kinds('secure')).toEqual(['SLOW_HEADERS']);
+    const a = await connect(ports.secure!, '127.0.0.10');
+    const b = await connect(ports.secure!, '127.0.0.10');
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await closed(await connect(ports.secure!, '127.0.0.10'), 3000);
+    expect(c).toEqual({ data: '', closed: true });
+    expect(kinds('secure')).toEqual(['SLOW_HEADERS', 'PER_IP_CONNECTIONS']);
+    a.destroy();
+    b.destroy();
+  });
+});
+
+describe('upstream backpressure', () => {
+  it('bounds requests towards a hanging upstream, answers 503 + Retry-After past the queue, and stays responsive', async () => {
+    const hanging = get(ports.gate!, '/slow').catch(() => ({ status: 0, headers: {}, body: '' }));
+    await new Promise((r) => setTimeout(r, 100));
+    const queued = get(ports.gate!, '/queued');
+    await new Promise((r) => setTimeout(r, 100));
+    const full = await get(ports.gate!, '/full');
+    expect(full.status).toBe(503);
+    expect(full.headers['retry-after']).toBe('3');
+    // WAF decisions still answer while the upstream hangs.
+    acl.script = (req) => (req.uriPath === '/blocked' ? decision({ action: 'BLOCK' }) : decision({ action: 'ALLOW' }));
+    expect((await get(ports.gate!, '/blocked')).status).toBe(403);
+    acl.script = () => decision({ action: 'ALLOW' });
+    // Another site is unaffected.
+    expect((await get(ports.ka!, '/')).status).toBe(200);
+    const q = await queued;
+    expect(q.status).toBe(503);
+    expect(q.headers['retry-after']).toBe('3');
+    expect(await metric('bulwark_proxy_connections_rejected_total', 'site="gate",reason="UPSTREAM_QUEUE_FULL"')).toBe(1);
+    expect(await metric('bulwark_proxy_connections_rejected_total', 'site="gate",reason="UPSTREAM_QUEUE_TIMEOUT"')).toBe(1);
+    void hanging;
+  });
+});
+
+describe('request observation channel', () => {
+  it('publishes one observation per completed request with the decision', async () => {
+    observed.length = 0;
+    acl.script = () => decision({ action: 'BLOCK', terminatingRuleId: 'BadBots', labels: ['awswaf:managed:bot'] });
+    const r = await new Promise<number>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: ports.ka!, path: '/login?x=1', agent: false, headers: { 'user-agent': 'curl/8', referer: 'http://r/' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    acl.script = () => decision({ action: 'ALLOW' });
+    expect(r).toBe(403);
+    await new Promise((r) => setTimeout(r, 50));
+    const o = observed.filter((x) => x.site === 'ka');
+    expect(o).toHaveLength(1);
+    expect(o[0]).toEqual({
+      site: 'ka',
+      siteArn: 'arn:aws:bulwark:us-east-1:000000000000:site/ka',
+      time: expect.any(Number),
+      clientIp: '127.0.0.1',
+      method: 'GET',
+      uri: '/login',
+      hasQuery: true,
+      userAgent: 'curl/8',
+      referer: 'http://r/',
+      status: 403,
+      action: 'BLOCK',
+      terminatingRuleId: 'BadBots',
+      labels: ['awswaf:managed:bot'],
+    });
+    expect((await get(ports.ka!, '/plain')).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const p = observed.filter((x) => x.site === 'ka' && x.uri === '/plain');
+    expect(p).toHaveLength(1);
+    expect(p[0]).toMatchObject({ status: 200, action: 'ALLOW', hasQuery: false, terminatingRuleId: 'Default_Action' });
+    expect(p[0]!.userAgent).toBeUndefined();
+  });
+});

@@ -1,0 +1,345 @@
+/**
+ * RedisRateCounter: a RateCounter shared by several Bulwark nodes through Redis, so nodes in front
+ * of the same site enforce one rate-based limit together.
+ *
+ * The engine's interface is synchronous and the request path must never wait for Redis, so each
+ * node counts locally exactly as MemoryRateCounter does (a ring of W/60-wide buckets per rule,
+ * window and key) and a background sync (every 250 ms by default) pushes the local increments and
+ * pulls the cluster totals: one Redis hash per (rule, window, key) whose fields are absolute bucket
+ * numbers, updated with HINCRBY + PEXPIRE and read back with HGETALL in one pipeline. The count
+ * for a request is this node's own buckets plus the other nodes' buckets as of the last sync, so it
+ * is never lower than the exact sliding window of this node's own requests (the memory counter's
+ * accuracy property, per node) and reflects the other nodes within one sync interval.
+ *
+ * When Redis is unreachable the counter keeps counting locally (logged once), keeps the unpushed
+ * increments, and pushes them when Redis is back (logged once).
+ *
+ * Rule ids contain the web ACL's (or rule group's) ARN, whose last segment is a random id that
+ * differs between nodes that each created "the same" web ACL; the shared key drops that id, so
+ * rules are shared by scope, account, region, ACL name and rule name.
+ */
+import { Redis } from 'ioredis';
+import type { RateCounter } from '../types.js';
+
+const SPAN = 60;
+const RING = SPAN + 1;
+
+/** What the counter logs (a pino logger fits). */
+export interface RateCounterLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** Options of {@link RedisRateCounter}. */
+export interface RedisRateCounterOptions {
+  /** `redis://host:port[/db]` (or rediss://). */
+  readonly url: string;
+  /** Key prefix in Redis (default `bulwark:rate`); tests use a unique one. */
+  readonly prefix?: string;
+  /** Background sync interval (default 250 ms). */
+  readonly syncIntervalMs?: number;
+  /** Most keys kept across all rules (default 1,000,000). */
+  readonly maxKeys?: number;
+  /** Most keys synced per round (default 20,000; the most recently hit first are not guaranteed). */
+  readonly maxSyncKeys?: number;
+  readonly logger?: RateCounterLogger;
+}
+
+interface Entry {
+  readonly own: Uint32Array;
+  /** Own increments already added to Redis, per slot. */
+  readonly pushed: Uint32Array;
+  /** Other nodes' counts per slot, as of the last sync. */
+  readonly others: Uint32Array;
+  head: number;
+  ownTotal: number;
+  othersTotal: number;
+  lastHitMs: number;
+  readonly redisKey: string;
+  /** Old bucket fields to delete at the next sync. */
+  stale: string[] | undefined;
+}
+
+interface Table {
+  readonly bucketMs: number;
+  readonly windowMs: number;
+  readonly keys: Map<string, Entry>;
+  readonly redisBase: string;
+}
+
+/** The cluster-wide name of a rule id: the wafv2 ARN without its random id segment. */
+export function sharedRuleId(ruleId: string): string {
+  return ruleId.replace(/^(arn:aws:wafv2:[^:]*:[^:]*:(?:regional|global)\/(?:webacl|rulegroup)\/[^/#]+)\/[^/#]+(?=#)/, '$1');
+}
+
+/** Counts locally, shares counts through Redis in the background (see the module comment). */
+export class RedisRateCounter implements RateCounter {
+  private readonly tables = new Map<string, Table>();
+  private readonly client: Redis;
+  private readonly prefix: string;
+  private readonly maxKeys: number;
+  private readonly maxSyncKeys: number;
+  private readonly timer: NodeJS.Timeout;
+  private size = 0;
+  private lastSweepMs = 0;
+  private syncing = false;
+  private degraded = false;
+  private notReadySince = 0;
+  private closed = false;
+  private syncs = 0;
+
+  constructor(private readonly o: RedisRateCounterOptions) {
+    this.prefix = o.prefix ?? 'bulwark:rate';
+    this.maxKeys = o.maxKeys ?? 1_000_000;
+    this.maxSyncKeys = o.maxSyncKeys ?? 20_000;
+    this.client = new Redis(o.url, {
+      // Never queue commands while disconnected: the sync fails fast and counting stays local.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 2000,
+      retryStrategy: (n: number) => Math.min(100 * n, 2000),
+    });
+    this.client.on('error', (e: Error) => this.degrade(e));
+    this.timer = setInterval(() => void this.sync(), o.syncIntervalMs ?? 250);
+    this.timer.unref();
+  }
+
+  /** Number of keys held. */
+  get keyCount(): number {
+    return this.size;
+  }
+
+  /** True while Redis is unreachable and counts are local only. */
+  get isDegraded(): boolean {
+    return this.degraded;
+  }
+
+  /** Completed syncs (for tests). */
+  get syncCount(): number {
+    return this.syncs;
+  }
+
+  hit(ruleId: string, key: string, windowSec: number, nowMs: number): number {
+    const t = this.table(ruleId, windowSec);
+    const b = Math.floor(nowMs / t.bucketMs);
+    let e = t.keys.get(key);
+    if (e === undefined) {
+      if (this.size >= this.maxKeys) this.makeRoom(nowMs);
+      e = {
+        own: new Uint32Array(RING),
+        pushed: new Uint32Array(RING),
+        others: new Uint32Array(RING),
+        head: b,
+        ownTotal: 0,
+        othersTotal: 0,
+        lastHitMs: nowMs,
+        redisKey: t.redisBase + key,
+        stale: undefined,
+      };
+      t.keys.set(key, e);
+      this.size++;
+    } else advance(e, b);
+    if (b > e.head - RING) {
+      e.own[slot(b)]!++;
+      e.ownTotal++;
+    }
+    e.lastHitMs = nowMs;
+    if (nowMs - this.lastSweepMs > 10_000) this.sweep(nowMs);
+    return e.ownTotal + e.othersTotal;
+  }
+
+  keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {
+    const t = this.tables.get(`${ruleId}\u0001${windowSec}`);
+    if (!t) return [];
+    const b = Math.floor(nowMs / t.bucketMs);
+    const out: string[] = [];
+    for (const [k, e] of t.keys) {
+      advance(e, b);
+      if (e.ownTotal + e.othersTotal > limit) out.push(k);
+    }
+    return out;
+  }
+
+  /** One push/pull round (runs on the timer; exported for tests). Never throws. */
+  async sync(): Promise<void> {
+    if (this.syncing || this.closed) return;
+    const now = Date.now();
+    if (this.client.status !== 'ready') {
+      if (this.notReadySince === 0) this.notReadySince = now;
+      else if (now - this.notReadySince > 1000) this.degrade(new Error(`redis connection is ${this.client.status}`));
+      return;
+    }
+    this.notReadySince = 0;
+    interface Push {
+      readonly e: Entry;
+      readonly b: number;
+      readonly n: number;
+    }
+    const pushes: Push[] = [];
+    const pulls: { e: Entry; t: Table }[] = [];
+    const p = this.client.pipeline();
+    let n = 0;
+    outer: for (const t of this.tables.values()) {
+      const b = Math.floor(now / t.bucketMs);
+      const ttl = t.windowMs + 2 * t.bucketMs;
+      for (const e of t.keys.values()) {
+        if (n >= this.maxSyncKeys) break outer;
+        if (now - e.lastHitMs > t.windowMs + t.bucketMs) continue;
+        advance(e, b);
+        n++;
+        if (e.stale !== undefined) {
+          p.hdel(e.redisKey, ...e.stale);
+          e.stale = undefined;
+        }
+        for (let i = 0; i < RING; i++) {
+          const abs = e.head - i;
+          const s = slot(abs);
+          const d = (e.own[s] as number) - (e.pushed[s] as number);
+          if (d > 0) {
+            p.hincrby(e.redisKey, String(abs), d);
+            e.pushed[s] = (e.pushed[s] as number) + d;
+            pushes.push({ e, b: abs, n: d });
+          }
+        }
+        p.pexpire(e.redisKey, ttl);
+        p.hgetall(e.redisKey);
+        pulls.push({ e, t });
+      }
+    }
+    if (pulls.length === 0) return;
+    this.syncing = true;
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await p.exec();
+    } catch (err) {
+      results = null;
+      this.degrade(err as Error);
+    } finally {
+      this.syncing = false;
+    }
+    const failed = results === null || results.some((r) => r[0] !== null);
+    if (failed) {
+      // Not counted in Redis (as far as we know): push again next round.
+      for (const x of pushes) if (x.b > x.e.head - RING) x.e.pushed[slot(x.b)] = Math.max(0, (x.e.pushed[slot(x.b)] as number) - x.n);
+      if (results !== null) this.degrade((results.find((r) => r[0] !== null)?.[0] as Error) ?? new Error('redis pipeline failed'));
+      return;
+    }
+    if (this.degraded) {
+      this.degraded = false;
+      this.o.logger?.info({ url: redactUrl(this.o.url) }, 'redis reachable again: rate-based counts are shared across nodes');
+    }
+    const res = results as [Error | null, unknown][];
+    let ri = 0;
+    for (const { e } of pulls) {
+      // Skip this entry's HDEL / HINCRBYs / PEXPIRE: its HGETALL is the first object-valued reply.
+      while (ri < res.length && !isHash(res[ri]![1])) ri++;
+      const hash = (res[ri]?.[1] ?? {}) as Record<string, string>;
+      ri++;
+      e.others.fill(0);
+      e.othersTotal = 0;
+      for (const f in hash) {
+        const abs = Number(f);
+        if (!Number.isInteger(abs)) continue;
+        if (abs <= e.head - RING) {
+          (e.stale ??= []).push(f);
+          continue;
+        }
+        if (abs > e.head) continue;
+        const s = slot(abs);
+        const other = Math.max(0, Number(hash[f]) - (e.pushed[s] as number));
+        e.others[s] = other;
+        e.othersTotal += other;
+      }
+    }
+    this.syncs++;
+  }
+
+  /** Stops syncing and closes the Redis connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  private degrade(err: Error): void {
+    if (this.degraded || this.closed) return;
+    this.degraded = true;
+    this.o.logger?.warn({ err: { message: err.message }, url: redactUrl(this.o.url) }, 'redis unreachable: rate-based rules count locally on this node until it is back');
+  }
+
+  private table(ruleId: string, windowSec: number): Table {
+    const id = `${ruleId}\u0001${windowSec}`;
+    let t = this.tables.get(id);
+    if (t === undefined) {
+      const windowMs = windowSec * 1000;
+      t = { bucketMs: Math.max(1000, Math.ceil(windowMs / SPAN)), windowMs, keys: new Map(), redisBase: `${this.prefix}:${sharedRuleId(ruleId)}:${windowSec}:` };
+      this.tables.set(id, t);
+    }
+    return t;
+  }
+
+  private sweep(nowMs: number): void {
+    this.lastSweepMs = nowMs;
+    for (const [id, t] of this.tables) {
+      const b = Math.floor(nowMs / t.bucketMs);
+      for (const [k, e] of t.keys) {
+        if (b - e.head > SPAN) {
+          t.keys.delete(k);
+          this.size--;
+        }
+      }
+      if (t.keys.size === 0) this.tables.delete(id);
+    }
+  }
+
+  private makeRoom(nowMs: number): void {
+    this.sweep(nowMs);
+    for (const t of this.tables.values()) {
+      for (const k of t.keys.keys()) {
+        if (this.size < this.maxKeys) return;
+        t.keys.delete(k);
+        this.size--;
+      }
+    }
+  }
+}
+
+function isHash(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function slot(abs: number): number {
+  return ((abs % RING) + RING) % RING;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}
+
+/** Moves the ring forward to bucket `b`, zeroing the buckets that left the window. */
+function advance(e: Entry, b: number): void {
+  const steps = b - e.head;
+  if (steps <= 0) return;
+  if (steps >= RING) {
+    e.own.fill(0);
+    e.pushed.fill(0);
+    e.others.fill(0);
+    e.ownTotal = 0;
+    e.othersTotal = 0;
+  } else {
+    for (let i = 1; i <= steps; i++) {
+      const s = slot(e.head + i);
+      e.ownTotal -= e.own[s] as number;
+      e.othersTotal -= e.others[s] as number;
+      e.own[s] = 0;
+      e.pushed[s] = 0;
+      e.others[s] = 0;
+    }
+  }
+  e.head = b;
+}
