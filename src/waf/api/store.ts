@@ -62,6 +62,8 @@ export class WafConfigStore {
   private loading: Promise<void> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private versionCounter = 0;
+  /** Rule groups and IP sets owned by another service (Shield's mitigations): resolvable by ARN, never listed. */
+  private readonly serviceOwned = new Map<string, { readonly type: EntityType; readonly entity: RuleGroup | IPSet }>();
 
   /** Look-ups by ARN for the engine's compile (IP sets, regex pattern sets, rule groups). */
   readonly resolvers: WafResolvers = {
@@ -119,7 +121,20 @@ export class WafConfigStore {
 
   private entityOf<T>(arn: string, type: EntityType): T | undefined {
     const r = this.entities.get(arn);
-    return r && r.type === type ? (r.entity as T) : undefined;
+    if (r) return r.type === type ? (r.entity as T) : undefined;
+    const o = this.serviceOwned.get(arn);
+    return o && o.type === type ? (o.entity as T) : undefined;
+  }
+
+  /**
+   * Registers (or, with `undefined`, removes) a rule group or IP set owned by another service, as
+   * AWS Shield's mitigation rule groups live outside the customer's entities: web ACLs can reference
+   * it, the wafv2 List/Get operations do not show it. In memory only; the owner re-registers it.
+   */
+  setServiceOwned(arn: string, type: 'rulegroup' | 'ipset', entity: RuleGroup | IPSet | undefined): void {
+    if (entity === undefined) this.serviceOwned.delete(arn);
+    else this.serviceOwned.set(arn, { type, entity: deepFreeze(copy(entity)) });
+    this.versionCounter++;
   }
 
   /** Records of one type in one scope, sorted by name then id. */

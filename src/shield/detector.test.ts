@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { TrafficWindow } from './baseline.js';
+import { AttackDetector, type AttackView } from './detector.js';
+import { deriveSignature } from './mitigation.js';
+
+const SITE = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';
+const URLS = ['/', '/products', '/products/1', '/products/2', '/cart', '/about', '/search', '/img/logo.png'];
+const UAS = ['Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0', 'Mozilla/5.0 (Windows NT 10.0) Chrome/139.0', 'Mozilla/5.0 (iPhone) Safari/605.1'];
+
+/** A deterministic PRNG (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Legitimate clients: `clients` addresses spread over many /24s of 10.0.0.0/16. */
+function legitIp(n: number): string {
+  return `10.0.${n % 97}.${(n * 7) % 250 + 1}`;
+}
+
+interface Events {
+  starts: AttackView[];
+  updates: AttackView[];
+  ends: AttackView[];
+}
+
+function detector(cfg: ConstructorParameters<typeof AttackDetector>[1] = {}): { d: AttackDetector; ev: Events } {
+  const ev: Events = { starts: [], updates: [], ends: [] };
+  const d = new AttackDetector(
+    { onStart: (v) => ev.starts.push(v), onUpdate: (v) => ev.updates.push(v), onEnd: (v) => ev.ends.push(v) },
+    { minBaselineSeconds: 120, holdSeconds: 10, staticFloorRps: 50, ...cfg },
+  );
+  return { d, ev };
+}
+
+/** One second of legitimate traffic at `rps` from `clients` addresses. */
+function legitSecond(d: AttackDetector, t0: number, rps: number, clients: number, r: () => number): void {
+  for (let i = 0; i < rps; i++) {
+    const c = Math.floor(r() * clients);
+    d.request('shop', SITE, {
+      time: t0 + Math.floor((i * 1000) / rps), clientIp: legitIp(c), country: 'FR', userAgent: UAS[c % UAS.length],
+      uri: URLS[Math.floor(r() * URLS.length)] as string, referer: r() < 0.5 ? 'https://shop.example/' : undefined, method: 'GET',
+    });
+  }
+}
+
+/** One second of flood: `rps` requests from `sources` addresses in 198.51.100.0/22 (round robin), to one URL or random ones. */
+let floodCounter = 0;
+function floodSecond(d: AttackDetector, t0: number, rps: number, sources: number, r: () => number, uri?: string): void {
+  for (let i = 0; i < rps; i++) {
+    const s = floodCounter++ % sources;
+    d.request('shop', SITE, {
+      time: t0 + Math.floor((i * 1000) / rps), clientIp: `198.51.${100 + (s >> 8)}.${s & 255}`, country: 'FR', userAgent: UAS[s % UAS.length],
+      uri: uri ?? `/${Math.floor(r() * 1e9).toString(36)}`, method: 'GET',
+    });
+  }
+}
+
+/** Runs `seconds` of traffic, ticking once a second; returns the time after. */
+function run(d: AttackDetector, t: number, seconds: number, each: (t0: number) => void): number {
+  for (let s = 0; s < seconds; s++) {
+    each(t);
+    t += 1000;
+    d.tick(t);
+  }
+  return t;
+}
+
+const T0 = 1_800_000_000_000;
+
+describe('AttackDetector', () => {
+  it('baseline traffic alone is never an attack, and the baseline learns its rate', () => {
+    const { d, ev } = detector();
+    const r = rng(1);
+    run(d, T0, 300, (t) => legitSecond(d, t, 20, 200, r));
+    expect(ev.starts).toHaveLength(0);
+    const b = d.baselineOf(SITE)!;
+    expect(b.seconds).toBe(300);
+    expect(b.rate).toBeGreaterThan(19);
+    expect(b.rate).toBeLessThan(21);
+  });
+
+  it('a flood from many sources is declared within a few seconds, isolated by a signature, and ends after the hold time', () => {
+    const { d, ev } = detector();
+    const r = rng(2);
+    let t = run(d, T0, 300, (t0) => legitSecond(d, t0, 20, 200, r));
+    const floodStart = t;
+    t = run(d, t, 4, (t0) => {
+      legitSecond(d, t0, 20, 200, r);
+      floodSecond(d, t0, 600, 1000, r, '/login');
+    });
+    expect(ev.starts).toHaveLength(1);
+    const v = ev.starts[0]!;
+    expect(v.attack.siteArn).toBe(SITE);
+    expect(v.attack.vectors.has('REQUEST_FLOOD')).toBe(true);
+    expect(v.warm).toBe(true);
+    // Detected within 4 s of the flood's start.
+    expect(d.attackOf(SITE)).toBeDefined();
+    t = run(d, t, 6, (t0) => {
+      legitSecond(d, t0, 20, 200, r);
+      floodSecond(d, t0, 600, 1000, r, '/login');
+    });
+    const view = ev.updates.at(-1)!;
+    const sig = deriveSignature(view)!;
+    // The flood's four /24s, never a legitimate client's address or /24; the flood's URL, which baseline traffic never requested.
+    expect(sig.addresses.filter((a) => a.endsWith('/24')).sort()).toEqual(['198.51.100.0/24', '198.51.101.0/24', '198.51.102.0/24', '198.51.103.0/24']);
+    expect(sig.addresses.some((a) => a.startsWith('10.'))).toBe(false);
+    expect(sig.uriPath).toBe('/login');
+    expect(sig.baselineShare).toBeLessThanOrEqual(0.005);
+    // Flood stops: the attack ends after the 10 s hold.
+    t = run(d, t, 12, (t0) => legitSecond(d, t0, 20, 200, r));
+    expect(ev.ends).toHaveLength(1);
+    expect(d.attackOf(SITE)).toBeUndefined();
+    const a = ev.ends[0]!.attack;
+    expect(a.end! - floodStart).toBeGreaterThan(0);
+    expect(a.requests).toBeGreaterThan(5000);
+  });
+
+  it('a flash crowd (more clients behaving normally) is not an attack', () => {
+    const { d, ev } = detector();
+    const r = rng(3);
+    let t = run(d, T0, 300, (t0) => legitSecond(d, t0, 20, 400, r));
+    t = run(d, t, 30, (t0) => legitSecond(d, t0, 120, 2000, r));
+    expect(ev.starts).toHaveLength(0);
+    // Calm again: the baseline resumes learning.
+    const before = d.baselineOf(SITE)!.seconds;
+    run(d, t, 5, (t0) => legitSecond(d, t0, 20, 400, r));
+    expect(d.baselineOf(SITE)!.seconds).toBeGreaterThan(before);
+  });
+
+  it('a new site with no history catches a flood in its first minute with the static floor', () => {
+    const { d, ev } = detector();
+    const r = rng(4);
+    let t = run(d, T0, 10, (t0) => legitSecond(d, t0, 5, 20, r));
+    t = run(d, t, 4, (t0) => floodSecond(d, t0, 300, 50, r));
+    expect(ev.starts).toHaveLength(1);
+    expect(ev.starts[0]!.warm).toBe(false);
+    run(d, t, 2, (t0) => floodSecond(d, t0, 300, 50, r));
+    const sig = deriveSignature(ev.updates.at(-1)!)!;
+    // No baseline to check /24s or URLs against: single hot sources only.
+    expect(sig.addresses.every((a) => a.endsWith('/32') && a.startsWith('198.51.100.'))).toBe(true);
+    expect(sig.addresses.length).toBe(50);
+    expect(sig.uriPath).toBeUndefined();
+  });
+
+  it('connection rejections above the floor are a connection-level attack', () => {
+    const { d, ev } = detector({ connectionFloorPerSec: 10 });
+    let t = T0;
+    for (let s = 0; s < 4; s++) {
+      for (let i = 0; i < 40; i++) d.connection('shop', SITE, t + i * 20, i % 2 ? 'SLOW_HEADERS' : 'PER_IP_CONNECTIONS');
+      t += 1000;
+      d.tick(t);
+    }
+    expect(ev.starts).toHaveLength(1);
+    run(d, t, 1, () => undefined);
+    expect([...d.attackOf(SITE)!.vectors].sort()).toEqual(['REQUEST_FLOOD', 'SYN_FLOOD']);
+    expect(d.attackOf(SITE)!.connections.get('SLOW_HEADERS')).toBeGreaterThan(0);
+  });
+
+  it('idle keep-alive connections closed by the proxy are not an attack', () => {
+    const { d, ev } = detector({ connectionFloorPerSec: 10 });
+    let t = T0;
+    for (let s = 0; s < 5; s++) {
+      for (let i = 0; i < 100; i++) d.connection('shop', SITE, t + i * 5, 'IDLE');
+      t += 1000;
+      d.tick(t);
+    }
+    expect(ev.starts).toHaveLength(0);
+  });
+
+  it('memory stays bounded whatever the number of attacker addresses', () => {
+    const w = new TrafficWindow({ slots: 5, ipKeysPerSlot: 100, keysPerSlot: 10, baselineKeys: 10 });
+    for (let i = 0; i < 100_000; i++) w.add({ time: T0 + (i % 1000), clientIp: `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}`, uri: `/${i}`, method: 'GET' });
+    const s = w.window(T0 + 1000, 1);
+    expect(s.total).toBe(100_000);
+    expect(s.counts[0]!.size).toBe(100);
+    expect(s.counts[4]!.size).toBe(10);
+  });
+});

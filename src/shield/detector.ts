@@ -1,0 +1,279 @@
+/**
+ * Attack detection per site: every tick (1 s) compares the recent request rate and composition with
+ * the site's adapting baseline (static floors while the site is new). An attack is declared when
+ * the rate exceeds max(rateFactor × baseline, floor) AND the composition deviates (sources sending
+ * far above the normal per-source rate carry a large share, or a dimension's distribution moved far
+ * from the baseline, or, with no baseline yet, one key dominates); or when connection rejections
+ * flood. It ends after `holdSeconds` of calm. The baseline learns only from calm seconds.
+ */
+import {
+  Baseline, DEFAULT_TRAFFIC_LIMITS, DIMENSIONS, TrafficWindow, dimIndex, shares, topN, totalVariation,
+  type Dimension, type TrafficLimits, type TrafficSample, type WindowStats,
+} from './baseline.js';
+import type { ConnectionRejectKind, VectorType } from './types.js';
+
+/** Detection parameters (docs/shield.md explains each). */
+export interface DetectionConfig {
+  /** Seconds of traffic the rate and composition are judged over. */
+  readonly detectSeconds: number;
+  /** Attack when the rate exceeds this multiple of the baseline rate... */
+  readonly rateFactor: number;
+  /** ...and at least this many requests per second (the only rate threshold of a new site). */
+  readonly staticFloorRps: number;
+  /** Seconds of calm history before the baseline is trusted over the static thresholds. */
+  readonly minBaselineSeconds: number;
+  /** A source is "hot" above max(perSourceFactor × baseline busiest-source rate, perSourceFloorRps). */
+  readonly perSourceFloorRps: number;
+  readonly perSourceFactor: number;
+  /** Composition deviates when hot sources carry at least this share of the requests. */
+  readonly concentrationShare: number;
+  /** ...or a dimension's total variation distance from the baseline reaches this. */
+  readonly distanceThreshold: number;
+  /** ...or (no baseline yet) one key of URL, user agent or /24 carries this share. */
+  readonly dominantShare: number;
+  /** Consecutive suspicious ticks before an attack is declared. */
+  readonly confirmTicks: number;
+  /** Calm seconds before an attack ends. */
+  readonly holdSeconds: number;
+  /** Baseline adaptation time constant. */
+  readonly tauSeconds: number;
+  /** Connection rejections per second that make a connection-level attack. */
+  readonly connectionFloorPerSec: number;
+}
+
+/** Defaults for production traffic. */
+export const DEFAULT_DETECTION: DetectionConfig = {
+  detectSeconds: 3,
+  rateFactor: 3,
+  staticFloorRps: 100,
+  minBaselineSeconds: 300,
+  perSourceFloorRps: 5,
+  perSourceFactor: 5,
+  concentrationShare: 0.3,
+  distanceThreshold: 0.5,
+  dominantShare: 0.8,
+  confirmTicks: 2,
+  holdSeconds: 60,
+  tauSeconds: 3600,
+  connectionFloorPerSec: 20,
+};
+
+/** Connection rejection kinds reported as SYN_FLOOD (connection exhaustion); the rest are slow/oversize HTTP, REQUEST_FLOOD. */
+const CONNECTION_FLOOD_KINDS: ReadonlySet<ConnectionRejectKind> = new Set(['PER_IP_CONNECTIONS', 'CONNECTION_RATE', 'GLOBAL_SHED']);
+const AGG_KEYS = 512;
+
+/** What an attack accumulated while it lasted. */
+export interface AttackAggregate {
+  readonly siteName: string;
+  readonly siteArn: string;
+  readonly start: number;
+  end?: number;
+  requests: number;
+  maxRps: number;
+  readonly vectors: Set<VectorType>;
+  /** Per dimension: key → requests (bounded). */
+  readonly counts: Map<string, number>[];
+  readonly connections: Map<ConnectionRejectKind, number>;
+}
+
+/** The situation of a site during an attack, for deriving a mitigation. */
+export interface AttackView {
+  readonly attack: AttackAggregate;
+  /** The recent window. */
+  readonly window: WindowStats;
+  readonly baseline: Baseline;
+  /** Whether the baseline has enough history to be trusted. */
+  readonly warm: boolean;
+  /** Per-source rate above which a source is hot. */
+  readonly hotSourceRps: number;
+}
+
+/** Callbacks of the detector. */
+export interface DetectorListener {
+  onStart(view: AttackView): void;
+  /** Every tick while the attack lasts. */
+  onUpdate(view: AttackView): void;
+  onEnd(view: AttackView): void;
+}
+
+interface SiteState {
+  readonly name: string;
+  readonly arn: string;
+  readonly traffic: TrafficWindow;
+  readonly baseline: Baseline;
+  suspicious: number;
+  calm: number;
+  attack: AttackAggregate | undefined;
+  lastSeen: number;
+}
+
+/** Why a tick looked suspicious (for tests and logs). */
+export interface TickVerdict {
+  readonly rps: number;
+  readonly threshold: number;
+  readonly deviation: readonly string[];
+  readonly connectionRate: number;
+  readonly suspicious: boolean;
+}
+
+/** Per-site baselines and attack state machine. */
+export class AttackDetector {
+  private readonly sites = new Map<string, SiteState>();
+  readonly config: DetectionConfig;
+
+  constructor(
+    private readonly listener: DetectorListener,
+    config: Partial<DetectionConfig> = {},
+    private readonly limits: TrafficLimits = DEFAULT_TRAFFIC_LIMITS,
+  ) {
+    this.config = { ...DEFAULT_DETECTION, ...config };
+  }
+
+  private site(name: string, arn: string, now: number): SiteState {
+    let s = this.sites.get(arn);
+    if (!s) {
+      s = {
+        name, arn, traffic: new TrafficWindow(this.limits), baseline: new Baseline(this.config.tauSeconds, this.limits.baselineKeys),
+        suspicious: 0, calm: 0, attack: undefined, lastSeen: now,
+      };
+      this.sites.set(arn, s);
+    }
+    return s;
+  }
+
+  /** Counts one request of a site. */
+  request(siteName: string, siteArn: string, r: TrafficSample): void {
+    const s = this.site(siteName, siteArn, r.time);
+    s.lastSeen = r.time;
+    s.traffic.add(r);
+  }
+
+  /** Counts one connection rejection of a site. */
+  connection(siteName: string, siteArn: string, timeMs: number, kind: ConnectionRejectKind): void {
+    const s = this.site(siteName, siteArn, timeMs);
+    s.lastSeen = timeMs;
+    s.traffic.addConnection(timeMs, kind);
+  }
+
+  /** The ongoing attack of a site, if any. */
+  attackOf(siteArn: string): AttackAggregate | undefined {
+    return this.sites.get(siteArn)?.attack;
+  }
+
+  /** The baseline of a site, if it has traffic. */
+  baselineOf(siteArn: string): Baseline | undefined {
+    return this.sites.get(siteArn)?.baseline;
+  }
+
+  /** Evaluates every site at `now` (call once a second). Returns the verdict per site ARN. */
+  tick(now: number): Map<string, TickVerdict> {
+    const out = new Map<string, TickVerdict>();
+    for (const s of this.sites.values()) out.set(s.arn, this.tickSite(s, now));
+    return out;
+  }
+
+  private hotSourceRps(s: SiteState, warm: boolean): number {
+    const c = this.config;
+    return Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * s.baseline.perSourceHigh : 0);
+  }
+
+  /** The verdict on a window for a site. */
+  judge(s: { baseline: Baseline }, w: WindowStats): TickVerdict {
+    const c = this.config;
+    const b = s.baseline;
+    const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
+    const threshold = Math.max(c.rateFactor * (warm ? b.rate : 0), c.staticFloorRps);
+    const deviation: string[] = [];
+    if (w.total > 0) {
+      const hot = Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * b.perSourceHigh : 0) * w.seconds;
+      let hotRequests = 0;
+      for (const v of (w.counts[dimIndex('ip')] as Map<string, number>).values()) if (v > hot) hotRequests += v;
+      if (hotRequests / w.total >= c.concentrationShare) deviation.push('SOURCE_IP_ADDRESS');
+      for (const d of ['prefix24', 'url', 'userAgent', 'country', 'referrer', 'method'] as const satisfies readonly Dimension[]) {
+        const cur = shares(w.counts[dimIndex(d)] as Map<string, number>, w.total);
+        if (warm) {
+          if (totalVariation(cur, b.dist[dimIndex(d)] as Map<string, number>) >= c.distanceThreshold) deviation.push(d);
+        } else if (d === 'url' || d === 'userAgent' || d === 'prefix24') {
+          for (const p of cur.values()) if (p >= c.dominantShare) { deviation.push(d); break; }
+        }
+      }
+    }
+    let conn = 0;
+    // Idle keep-alive connections closed by the proxy are normal client behaviour, not an attack.
+    for (const [k, v] of w.connections) if (k !== 'IDLE') conn += v;
+    const connectionRate = w.seconds > 0 ? conn / w.seconds : 0;
+    const suspicious = (w.rps > threshold && deviation.length > 0) || connectionRate > c.connectionFloorPerSec;
+    return { rps: w.rps, threshold, deviation, connectionRate, suspicious };
+  }
+
+  private tickSite(s: SiteState, now: number): TickVerdict {
+    const c = this.config;
+    const w = s.traffic.window(now, c.detectSeconds);
+    const v = this.judge(s, w);
+    const b = s.baseline;
+    const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
+    if (!s.attack) {
+      s.suspicious = v.suspicious ? s.suspicious + 1 : 0;
+      if (s.suspicious >= c.confirmTicks) {
+        s.attack = {
+          siteName: s.name, siteArn: s.arn, start: now - c.detectSeconds * 1000, requests: 0, maxRps: 0,
+          vectors: new Set(), counts: DIMENSIONS.map(() => new Map<string, number>()), connections: new Map(),
+        };
+        s.calm = 0;
+        this.accumulate(s.attack, w, v, true);
+        this.listener.onStart(this.view(s, w, warm));
+      } else if (!v.suspicious && v.rps <= v.threshold) {
+        // Learn only from calm traffic: one second of rate, and the composition every detect window.
+        const last = s.traffic.window(now, 1);
+        b.learnRate(last.rps);
+        if (b.seconds % c.detectSeconds === 0) b.learnComposition(w);
+      }
+      return v;
+    }
+    const one = s.traffic.window(now, 1);
+    this.accumulate(s.attack, one, this.judge(s, one), false);
+    // Hysteresis: calm only well below the threshold, so a flood that slows for a moment is the same attack.
+    if (v.suspicious || v.rps > v.threshold * 0.5) s.calm = 0;
+    else s.calm++;
+    const view = this.view(s, w, warm);
+    if (s.calm >= c.holdSeconds) {
+      s.attack.end = now - s.calm * 1000;
+      s.attack = undefined;
+      s.suspicious = 0;
+      this.listener.onEnd(view);
+    } else {
+      this.listener.onUpdate(view);
+    }
+    return v;
+  }
+
+  private view(s: SiteState, w: WindowStats, warm: boolean): AttackView {
+    return { attack: s.attack as AttackAggregate, window: w, baseline: s.baseline, warm, hotSourceRps: this.hotSourceRps(s, warm) };
+  }
+
+  private accumulate(a: AttackAggregate, w: WindowStats, v: TickVerdict, first: boolean): void {
+    a.requests += w.total;
+    if (w.rps > a.maxRps) a.maxRps = w.rps;
+    if ((first || v.rps > v.threshold) && w.total > 0 && v.deviation.length > 0) a.vectors.add('REQUEST_FLOOD');
+    for (const [k, n] of w.connections) {
+      if (k === 'IDLE') continue;
+      a.connections.set(k, (a.connections.get(k) ?? 0) + n);
+      a.vectors.add(CONNECTION_FLOOD_KINDS.has(k) ? 'SYN_FLOOD' : 'REQUEST_FLOOD');
+    }
+    for (let d = 0; d < DIMENSIONS.length; d++) {
+      const into = a.counts[d] as Map<string, number>;
+      for (const [k, n] of w.counts[d] as Map<string, number>) into.set(k, (into.get(k) ?? 0) + n);
+      if (into.size > 2 * AGG_KEYS) {
+        const keep = topN(into, AGG_KEYS);
+        into.clear();
+        for (const [k, n] of keep) into.set(k, n);
+      }
+    }
+  }
+
+  /** Forgets sites idle for `idleMs` and not under attack (bounded memory across many sites). */
+  sweep(now: number, idleMs: number): void {
+    for (const [arn, s] of this.sites) if (!s.attack && now - s.lastSeen > idleMs) this.sites.delete(arn);
+  }
+}
+
