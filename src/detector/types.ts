@@ -158,6 +158,8 @@ export interface FindingCandidate {
   readonly remoteIp?: string;
   /** Name of the emitting module. */
   readonly detection: string;
+  /** service.resourceRole: 'TARGET' (default) when the resource was acted upon, 'ACTOR' when it acted (e.g. an instance brute-forcing others). */
+  readonly resourceRole?: 'TARGET' | 'ACTOR';
 }
 
 /** A threat-list or trusted-list match. */

@@ -1,0 +1,40 @@
+/**
+ * The ingestion API: SigV4-signed operator endpoints `/_bulwark/ingest/cloudtrail|vpcflow|dns`
+ * (service 'bulwark', actions bulwark:IngestCloudTrail / IngestVpcFlowLogs / IngestDnsLogs) taking
+ * batches of parsed records `{"records":[...]}`, or a CloudTrail document as delivered
+ * `{"Records":[...]}` (up to 10,000 records, 5 MB). Records are analysed by
+ * the caller's detector (its account and the request's Region); the answer counts accepted,
+ * duplicate and skipped records and the findings created or updated.
+ */
+import type { ApiServer } from '../http/index.js';
+import { badRequest } from './findings.js';
+import type { GuardDuty } from './guardduty.js';
+
+/** Most records per ingestion request. */
+export const INGEST_MAX_RECORDS = 10_000;
+/** Largest ingestion request body. */
+export const INGEST_MAX_BYTES = 5 * 1024 * 1024;
+
+/** The three endpoints and their IAM actions. */
+export const INGEST_ENDPOINTS = {
+  cloudtrail: 'bulwark:IngestCloudTrail',
+  vpcflow: 'bulwark:IngestVpcFlowLogs',
+  dns: 'bulwark:IngestDnsLogs',
+} as const;
+
+/** Registers the ingestion endpoints on the API server. */
+export function registerIngestEndpoints(server: Pick<ApiServer, 'registerInternal'>, gd: GuardDuty): void {
+  for (const kind of Object.keys(INGEST_ENDPOINTS) as (keyof typeof INGEST_ENDPOINTS)[]) {
+    server.registerInternal(`ingest/${kind}`, {
+      action: INGEST_ENDPOINTS[kind],
+      maxBodyBytes: INGEST_MAX_BYTES,
+      handler: async (body, caller) => {
+        // `records` (batches the CLI assembles) or `Records` (a CloudTrail document sent as delivered).
+        const records = body.records ?? body.Records;
+        if (!Array.isArray(records)) throw badRequest("The request is rejected because 'records' must be an array.");
+        if (records.length > INGEST_MAX_RECORDS) throw badRequest(`The request is rejected because a batch holds at most ${INGEST_MAX_RECORDS} records.`);
+        return gd.ingest(kind, records, caller.accountId, caller.region);
+      },
+    });
+  }
+}
