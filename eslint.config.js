@@ -11,6 +11,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
+  // --- console --- the web console's browser app runs in the browser, not in Node.
+  { files: ['src/console/app/**/*.{ts,tsx}'], languageOptions: { globals: globals.browser } },
   {
     files: ['**/*.ts'],
     rules: {
