@@ -16,9 +16,15 @@ import type { Principal } from './iam/principal.js';
 import { SampledRequests, SiteManager, siteArn, WafLogWriter } from './proxy/index.js';
 import { openPhysicalBackend } from './storage/index.js';
 import { WafConfigStore, wafv2Service } from './waf/api/index.js';
-import { WafRuntime } from './waf/index.js';
+import { RedisRateCounter, WafRuntime } from './waf/index.js';
 import type { PhysicalBackend } from './storage/types.js';
 import { stsService } from './sts/index.js';
+import { MitigationPlacer, ShieldController, ShieldStore, parseShieldSettings, shieldService } from './shield/index.js'; // --- shield (Shield Advanced) ---
+import { CONSOLE_PREFIX, consoleHandler } from './console/index.js'; // --- console ---
+import { publishApiCall } from './events/index.js'; // --- posture ---
+import { PostureService, createPostureSources } from './posture/index.js'; // --- posture ---
+import { GuardDuty, LiveSources, Responder, guardDutyService, parseGuardDutyConfig, registerIngestEndpoints, type ActionRecord } from './detector/index.js'; // --- guardduty ---
+import { DetectionEngine, findingTypeInfo, findingTypes } from './detector/detections/index.js'; // --- guardduty ---
 
 /** The package version, read once. */
 export const VERSION: string = (
@@ -68,6 +74,10 @@ class UnsealedIdentities implements IdentityProvider {
     if (!this.active) return { identity: [], session: [] };
     return this.store.policiesFor(principal);
   }
+
+  recordKeyUse(accessKeyId: string, service: string, region: string): void {
+    if (this.active) this.store.recordAccessKeyUse(accessKeyId, service, region);
+  }
 }
 
 /** Starts a node from a resolved configuration. */
@@ -97,13 +107,58 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const wafLogs = new WafLogWriter({ bucketsRoot, accountId: config.accountId, region: config.region });
   // The site manager starts after the API listener; the runtime reaches it through this holder.
   const siteHolder: { manager?: SiteManager } = {};
+  // --- shield (shared rate counters) --- with --redis, rate-based counts are shared by every node.
+  const redisCounter = config.redisUrl ? new RedisRateCounter({ url: config.redisUrl, logger }) : undefined;
   const waf = new WafRuntime({
+    ...(redisCounter ? { rateCounter: redisCounter } : {}),
     store: wafStore,
     sampled,
     siteArn: (name) => siteArn(config.region, config.accountId, name),
     sites: () => siteHolder.manager?.list().map((s) => ({ name: s.name, arn: s.arn })) ?? [],
     logger,
   });
+  // --- shield (Shield Advanced) --- detection + automatic mitigation in the sites' web ACLs; the API is registered below.
+  const shieldSettings = parseShieldSettings(config.file.shield);
+  const shieldStore = new ShieldStore(seal.barrier);
+  const shield = new ShieldController({
+    store: shieldStore,
+    placer: new MitigationPlacer({ store: wafStore, validateWebAcl: waf.hooks().validateWebAcl, accountId: config.accountId, region: config.region }),
+    logger,
+    siteArn: (name) => siteArn(config.region, config.accountId, name),
+    ...shieldSettings,
+  });
+  // --- end shield (Shield Advanced) ---
+  // --- guardduty --- threat detection over live API calls, WAF logs, Shield events and ingested logs.
+  const gdConfig = parseGuardDutyConfig(config.file.guardduty);
+  const guardduty = new GuardDuty({
+    kv: seal.barrier,
+    accountId: config.accountId,
+    region: config.region,
+    bucketsRoot,
+    engine: (ctx) => new DetectionEngine(ctx, { ...(gdConfig.rules ? { extraRules: gdConfig.rules } : {}) }),
+    typeInfo: findingTypeInfo,
+    knownTypes: () => findingTypes,
+    ...(gdConfig.retentionDays !== undefined ? { retentionDays: gdConfig.retentionDays } : {}),
+    ...(gdConfig.publishIntervalSeconds !== undefined ? { publishIntervalMs: gdConfig.publishIntervalSeconds * 1000 } : {}),
+    onError: (e, what) => logger.error({ err: e }, `guardduty ${what} failed`),
+  });
+  const gdLive = new LiveSources(guardduty, config.accountId, config.region);
+  const gdResponder = new Responder({
+    gd: guardduty,
+    rules: gdConfig.response ?? [],
+    accountId: config.accountId,
+    region: config.region,
+    waf: wafStore,
+    iam: store,
+    // Automated actions are audited as records made by the AWSService guardduty.amazonaws.com.
+    audit: (r: ActionRecord) => {
+      const ms = Date.parse(r.eventTime);
+      const rec = r as unknown as Parameters<typeof audit.events.append>[0];
+      return audit.events.append(rec, JSON.stringify(r), ms, audit.delivery.targetsFor(rec, ms));
+    },
+    onError: (e, what) => logger.error({ err: e }, `guardduty ${what} failed`),
+  });
+  // --- end guardduty ---
   const identities = new UnsealedIdentities(store);
   let generated: RootCredentials | undefined;
 
@@ -112,6 +167,8 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     await store.load();
     await audit.load();
     await waf.load();
+    await shield.start(); // --- shield (Shield Advanced) ---
+    await guardduty.load(); // --- guardduty ---
     const given =
       config.rootAccessKeyId && config.rootSecretAccessKey
         ? { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey }
@@ -162,6 +219,9 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     async seal() {
       identities.active = false;
       audit.unload();
+      await guardduty.unload(); // --- guardduty ---
+      await shield.stop(); // --- shield (Shield Advanced) ---
+      shieldStore.unload(); // --- shield (Shield Advanced) ---
       waf.unload();
       await seal.seal();
     },
@@ -194,6 +254,17 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   server.register(audit.service());
   audit.start();
   server.register(wafv2Service({ kv: seal.barrier, accountId: config.accountId, region: config.region, engine: waf.hooks(), store: wafStore }));
+  // --- shield (Shield Advanced) ---
+  server.register(shieldService({
+    kv: seal.barrier,
+    accountId: config.accountId,
+    region: config.region,
+    store: shieldStore,
+    siteExists: (arn) => siteHolder.manager?.list().some((s) => s.arn === arn) ?? false,
+    webAclFor: (arn) => wafStore.webAclArnFor(arn),
+    onAutomaticResponseChange: (arn) => shield.automaticResponseChanged(arn),
+  }));
+  // --- end shield (Shield Advanced) ---
   server.registerInternal('trail/flush', {
     action: 'bulwark:FlushTrail',
     handler: async (body) => audit.flush(String(body.trail ?? '')),
@@ -208,7 +279,53 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       return audit.validate(String(body.trail ?? ''), range);
     },
   });
+  // --- posture --- the control catalogue checked against this node: /_bulwark/posture (bulwark:GetPosture),
+  // a run at start and every 5 minutes, and each control status change recorded in the audit trail.
+  const postureHolder: { endpoint?: string } = {};
+  const posture: PostureService = new PostureService({
+    sources: createPostureSources({
+      config,
+      iam: store,
+      kv: seal.barrier,
+      physical,
+      audit,
+      waf: wafStore,
+      sites: () => siteHolder.manager?.list() ?? [],
+      seal: () => seal.status(),
+      apiEndpoint: () => postureHolder.endpoint,
+      bucketsRoot,
+      monitor: (): ReturnType<PostureService['monitor']['state']> => posture.monitor.state(),
+      // Shield: the resource ARNs that have a protection; GuardDuty: this account's detectors here.
+      shieldProtections: async () => {
+        await shieldStore.load();
+        return [...shieldStore.protections.values()].map((p) => p.resourceArn);
+      },
+      guardDutyDetectors: async () =>
+        guardduty.isLoaded ? guardduty.detectorsOf(config.accountId, config.region).map((d) => ({ id: d.rec.id, status: d.rec.status })) : [],
+    }),
+    version: VERSION,
+    kv: seal.barrier,
+    region: config.region,
+    accountId: config.accountId,
+    publish: async (e) => {
+      await audit.sink(e);
+      publishApiCall(e);
+    },
+    sealed: () => seal.status().sealed,
+    onError: (e) => logger.error({ err: e }, 'posture run failed'),
+  });
+  server.registerInternal('posture', { action: 'bulwark:GetPosture', handler: (body) => posture.handle(body) });
+  // --- end posture ---
+  // --- guardduty --- the API, the signed ingestion endpoints, live sources and response.
+  server.register(guardDutyService({ gd: guardduty, accountId: config.accountId, region: config.region }));
+  registerIngestEndpoints(server, guardduty);
+  gdLive.start();
+  gdResponder.start();
+  guardduty.start();
+  // --- end guardduty ---
 
+  // --- console --- the web console's static files, served before SigV4 (its API calls are signed).
+  server.registerStatic(CONSOLE_PREFIX, consoleHandler());
   const addr = await server.listen(config.apiListen.host, config.apiListen.port);
   const sites = new SiteManager({
     region: config.region,
@@ -220,14 +337,24 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     onEvent: (e) => logger.warn(e, 'proxy event'),
   });
   siteHolder.manager = sites;
+  // --- console --- the sites this node protects, for the console (SigV4-signed, bulwark:ListSites).
+  server.registerInternal('sites', {
+    action: 'bulwark:ListSites',
+    handler: async () => ({
+      sites: sites.list().map((s) => ({ name: s.name, arn: s.arn, listen: `${s.address.host}:${s.address.port}`, upstream: s.config.upstream, tls: s.config.tls !== undefined })),
+    }),
+  });
   const started = await sites.startAll(config.file.sites ?? []);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const endpoint = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
+  postureHolder.endpoint = endpoint; // --- posture ---
+  posture.monitor.start(); // --- posture ---
   logger.info({ endpoint, storage: physical.kind, sealed: seal.status().sealed }, 'bulwark listening');
 
   if (generated) printCredentials(print, endpoint, config.region, generated, join(config.dataDir, 'root-credentials'));
   for (const site of started) print(`Site ${site.name} on ${site.config.tls ? 'https' : 'http'}://${site.address.host}:${site.address.port} → ${site.config.upstream} (${site.arn})`);
   print(`Bulwark ${VERSION} listening on ${endpoint} (storage: ${physical.kind}, data: ${config.dataDir})`);
+  print(`Console: ${endpoint}${CONSOLE_PREFIX}`); // --- console ---
   if (seal.status().sealed) {
     print(
       seal.status().initialized
@@ -246,9 +373,15 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       if (closed) return;
       closed = true;
       stopKmsScheduler();
+      await posture.monitor.stop(); // --- posture ---
+      await shield.stop(); // --- shield (Shield Advanced) ---
       await sites.close();
+      await redisCounter?.close(); // --- shield (shared rate counters) ---
       await server.close();
       await wafLogs.close();
+      gdLive.stop(); // --- guardduty ---
+      await gdResponder.close(); // --- guardduty ---
+      await guardduty.close(); // --- guardduty ---
       await audit.close();
       await physical.close();
       logger.flush?.();

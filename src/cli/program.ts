@@ -2,8 +2,11 @@
 import { Command, Option } from 'commander';
 import { ConfigError, resolveConfig, type StartFlags } from '../config/index.js';
 import { startBulwark, VERSION } from '../main.js';
+import { doctorCommand } from './doctor.js'; // Shield (doctor)
+import { ingestCommands } from './ingest.js'; // GuardDuty (ingest)
 import { operatorCommands } from './operator.js';
 import { trailCommands } from './trail.js';
+import { postureCommand } from './posture.js'; // --- posture ---
 
 /** Builds the commander program (exported for tests). */
 export function buildProgram(): Command {
@@ -24,6 +27,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--seal <dev|shamir>', "seal type for a new data directory (env BULWARK_SEAL, default 'dev')"))
     .addOption(new Option('--max-body-bytes <n>', 'API request body cap (env BULWARK_MAX_BODY_BYTES, default 1048576)'))
     .addOption(new Option('--log-level <level>', 'log level (env BULWARK_LOG_LEVEL, default info)'))
+    // Shield (shared rate counters)
+    .addOption(new Option('--redis <url>', 'share rate-based rule counters with other nodes through Redis, e.g. redis://127.0.0.1:6379 (env BULWARK_REDIS_URL)'))
     .action(async (flags: StartFlags) => {
       let config;
       try {
@@ -55,5 +60,8 @@ export function buildProgram(): Command {
 
   program.addCommand(operatorCommands());
   program.addCommand(trailCommands());
+  program.addCommand(postureCommand()); // --- posture ---
+  program.addCommand(doctorCommand()); // Shield (doctor)
+  program.addCommand(ingestCommands()); // GuardDuty (ingest)
   return program;
 }

@@ -39,6 +39,10 @@ export interface BulwarkConfig {
   readonly auditRetentionDays: number;
   /** Trail log file delivery interval (default 5 minutes; tests shorten it). */
   readonly auditDeliveryIntervalMs?: number;
+  // Shield (shared rate counters): begin
+  /** Redis URL for rate-based rule counters shared across nodes (memory only when absent). */
+  readonly redisUrl?: string;
+  // Shield (shared rate counters): end
   /** The parsed config file's other sections, for later services. */
   readonly file: Readonly<Record<string, unknown>>;
 }
@@ -55,6 +59,8 @@ export interface StartFlags {
   seal?: string;
   maxBodyBytes?: string;
   logLevel?: string;
+  /** Shield (shared rate counters): `--redis <url>`. */
+  redis?: string;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/;
@@ -93,6 +99,8 @@ const fileSchema = z
     seal: z.enum(['dev', 'shamir']).optional(),
     maxBodyBytes: z.number().int().positive().optional(),
     logLevel: z.string().optional(),
+    /** Shield (shared rate counters): redis://host:port for rate-based counters shared across nodes. */
+    redis: z.string().optional(),
     audit: z
       .object({
         bucketsRoot: z.string().optional(),
@@ -129,6 +137,19 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`${name} must be a positive integer`);
   return n;
+}
+
+/** Shield (shared rate counters): validates `--redis` / BULWARK_REDIS_URL / `redis:`. */
+function redisUrl(v: string | undefined): { redisUrl?: string } {
+  if (v === undefined || v === '') return {};
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new ConfigError(`--redis must be a redis:// or rediss:// URL, got '${v}'`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`--redis must be a redis:// or rediss:// URL, got '${v}'`);
+  return { redisUrl: v };
 }
 
 /** Resolves flags + environment + file into a validated, frozen configuration. */
@@ -188,6 +209,8 @@ export function resolveConfig(flags: StartFlags, env: NodeJS.ProcessEnv = proces
     ...(env.BULWARK_UNSEAL_KEY ? { unsealKey: env.BULWARK_UNSEAL_KEY } : {}),
     maxBodyBytes,
     logLevel: flags.logLevel ?? env.BULWARK_LOG_LEVEL ?? file.logLevel ?? 'info',
+    // Shield (shared rate counters)
+    ...redisUrl(flags.redis ?? env.BULWARK_REDIS_URL ?? file.redis),
     ...((env.BULWARK_BUCKETS_ROOT ?? file.audit?.bucketsRoot) ? { bucketsRoot: resolve((env.BULWARK_BUCKETS_ROOT ?? file.audit?.bucketsRoot) as string) } : {}),
     auditRetentionDays: positiveInt(env.BULWARK_AUDIT_RETENTION_DAYS, 'BULWARK_AUDIT_RETENTION_DAYS') ?? file.audit?.retentionDays ?? 90,
     ...(() => {

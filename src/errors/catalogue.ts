@@ -138,6 +138,19 @@ export const ERROR_CATALOGUE = {
   WAFServiceLinkedRoleErrorException: s(400),
   WAFUnsupportedAggregateKeyTypeException: s(400),
   WAFInternalErrorException: s(500, 'Receiver', true),
+  // Shield (Shield Advanced API; src/shield/).
+  InvalidResourceException: s(400),
+  ResourceAlreadyExistsException: s(400),
+  InvalidOperationException: s(400),
+  OptimisticLockException: s(400),
+  LockedSubscriptionException: s(400),
+  InvalidParameterException: s(400),
+  LimitsExceededException: s(400),
+  InvalidPaginationTokenException: s(400),
+  InternalErrorException: s(500, 'Receiver', true),
+  // GuardDuty (src/detector/): AWS answers most errors as BadRequestException with a `type` field.
+  BadRequestException: s(400),
+  InternalServerErrorException: s(500, 'Receiver', true),
 } as const satisfies Record<string, ErrorSpec>;
 
 /** An AWS error code Bulwark can return. */

@@ -30,6 +30,8 @@ export interface IdentityProvider {
     | undefined
   >;
   policiesFor(principal: Principal): Promise<{ identity: CompiledPolicy[]; session: CompiledPolicy[]; boundary?: CompiledPolicy }>;
+  /** Called after a request authenticated with a long-term access key (for GetAccessKeyLastUsed). */
+  recordKeyUse?(accessKeyId: string, service: string, region: string): void;
 }
 
 /** The seal operations exposed on /_bulwark/* (implemented by the barrier's SealManager). */
@@ -48,8 +50,14 @@ export interface InternalOperation {
   readonly action: string;
   /** Only the root user may call it. */
   readonly rootOnly?: boolean;
-  readonly handler: (body: Record<string, unknown>) => Promise<unknown>;
+  /** Body cap for this operation (default 64 KiB). [guardduty: ingestion batches are larger] */
+  readonly maxBodyBytes?: number;
+  /** `caller`: the verified principal's account and the request's credential-scope region. [guardduty] */
+  readonly handler: (body: Record<string, unknown>, caller: { readonly accountId: string; readonly region: string; readonly arn: string }) => Promise<unknown>;
 }
+
+/** Answers an unsigned GET/HEAD under a registered prefix; returns the status it sent. */
+export type StaticHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<number>;
 
 /** Receives each API-call event before the response is sent (the audit trail's durable sink). */
 export type EventSink = (event: ApiCallEvent) => Promise<void>;
@@ -116,6 +124,8 @@ export class ApiServer {
   private readonly server: http.Server;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly internalOps = new Map<string, InternalOperation>();
+  // --- console --- unsigned static handlers (GET/HEAD only) by path prefix, e.g. the web console.
+  private readonly statics: { prefix: string; handler: StaticHandler }[] = [];
   private readonly lookup: (akid: string) => ReturnType<IdentityProvider['resolveCredential']>;
   private closing = false;
 
@@ -179,6 +189,11 @@ export class ApiServer {
     this.internalOps.set(`/_bulwark/${name}`, op);
   }
 
+  /** Serves GET/HEAD under `prefix` (the path itself or below it) before SigV4: for files that carry no secrets. */
+  registerStatic(prefix: string, handler: StaticHandler): void {
+    this.statics.push({ prefix, handler });
+  }
+
   /** Starts listening; resolves with the bound address. */
   async listen(host: string, port: number): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
@@ -213,6 +228,16 @@ export class ApiServer {
       const q = url.indexOf('?');
       const path = q === -1 ? url : url.slice(0, q);
       const query = q === -1 ? '' : url.slice(q + 1);
+      if ((req.method === 'GET' || req.method === 'HEAD') && this.statics.length > 0) {
+        for (const st of this.statics) {
+          if (path === st.prefix || path.startsWith(st.prefix + '/')) {
+            service = 'static';
+            operation = st.prefix;
+            status = await st.handler(req, res);
+            return;
+          }
+        }
+      }
       if (path.startsWith('/_bulwark/')) {
         service = 'bulwark';
         operation = path.slice(10);
@@ -295,6 +320,7 @@ export class ApiServer {
         throw awsError('SignatureDoesNotMatch', `Credential should be scoped to a valid region. `);
       }
       authenticated = true;
+      if (!principal.temporary) this.opts.identities.recordKeyUse?.(accessKeyId, route.svc.signingName, verified.scope.region);
       if (!route.handler) {
         const u = route.svc.def.unimplementedError;
         if (u) throw awsError(u.code, u.message);
@@ -487,7 +513,7 @@ export class ApiServer {
     let body: Record<string, unknown>;
     let raw: Buffer;
     try {
-      raw = await readBody(req, 64 * 1024);
+      raw = await readBody(req, this.internalOps.get(path)?.maxBodyBytes ?? 64 * 1024); // guardduty: per-operation cap
       const parsed: unknown = raw.length ? JSON.parse(raw.toString('utf8')) : {};
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
       body = parsed as Record<string, unknown>;
@@ -546,7 +572,7 @@ export class ApiServer {
               return send(403, { __type: 'AccessDeniedException', message: `User: ${p.arn} is not authorized to perform: ${op.action}` });
             }
           }
-          return send(200, await op.handler(body));
+          return send(200, await op.handler(body, { accountId: p.accountId, region: verified.scope.region, arn: p.arn })); // guardduty: caller
         }
       }
     } catch (e) {
