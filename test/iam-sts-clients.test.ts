@@ -3,7 +3,7 @@
  * `bulwark` binary. Root creates a user with a policy; the user is allowed and denied exactly as the
  * policy says; a role is assumed and its session credentials are used.
  */
-import { CreateAccessKeyCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListRolesCommand, ListUsersCommand, PutRolePolicyCommand, AttachUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, GetAccessKeyLastUsedCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, ListRolesCommand, ListUsersCommand, PutRolePolicyCommand, AttachUserPolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli, boto3, type Creds } from './helpers/clients.js';
@@ -80,6 +80,16 @@ describe('an IAM user with a policy', () => {
     const out = await sts(alice).send(new GetCallerIdentityCommand({}));
     expect(out.Arn).toBe(`arn:aws:iam::${ACCOUNT}:user/alice`);
     expect(out.UserId).toMatch(/^AIDA[A-Z2-7]{16}$/);
+  });
+
+  it('GetAccessKeyLastUsed reports the last use of a key: service and region of the last signed call', async () => {
+    const before = await iam(ROOT_KEY).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: alice.accessKeyId }));
+    expect(before.UserName).toBe('alice');
+    await sts(alice).send(new GetCallerIdentityCommand({}));
+    const after = await iam(ROOT_KEY).send(new GetAccessKeyLastUsedCommand({ AccessKeyId: alice.accessKeyId }));
+    expect(after.AccessKeyLastUsed?.ServiceName).toBe('sts');
+    expect(after.AccessKeyLastUsed?.Region).toBe('us-east-1');
+    expect(Math.abs(after.AccessKeyLastUsed!.LastUsedDate!.getTime() - Date.now())).toBeLessThan(5 * 60_000);
   });
 
   it('is allowed what the policy allows (SDK, CLI, boto3)', async () => {

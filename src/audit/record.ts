@@ -8,7 +8,9 @@ import type { ApiCallEvent, EventIdentity } from '../events/index.js';
 
 /** CloudTrail's userIdentity element. */
 export interface UserIdentity {
-  readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'Unknown';
+  readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'AWSService' | 'Unknown';
+  /** For AWSService: the acting service principal. */
+  readonly invokedBy?: string;
   readonly principalId?: string;
   readonly arn?: string;
   readonly accountId?: string;
@@ -150,6 +152,10 @@ export function userIdentityOf(id: EventIdentity, recipientAccountId: string): U
         },
       };
     }
+    case 'AWSService':
+      // Bulwark acting on its own (GuardDuty's automated response, posture monitoring), as
+      // CloudTrail records a service's calls: type AWSService with the service in invokedBy.
+      return { type: 'AWSService', ...(id.invokedBy ? { invokedBy: id.invokedBy } : {}) };
     default:
       // AWS records calls whose signature failed with the access key id only; the principal is not
       // established, so nothing else about it is asserted.

@@ -7,7 +7,9 @@ import diagnostics_channel from 'node:diagnostics_channel';
 
 /** Identity of the caller as far as it is known (it may be unknown for failed authentication). */
 export interface EventIdentity {
-  readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'Unknown';
+  readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'AWSService' | 'Unknown';
+  /** For type AWSService: the service principal acting on its own, e.g. 'guardduty.amazonaws.com'. */
+  readonly invokedBy?: string;
   readonly accountId?: string;
   readonly arn?: string;
   readonly principalId?: string;

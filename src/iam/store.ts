@@ -343,9 +343,12 @@ export class IamStore {
     const k = this.keys.get(accessKeyId);
     if (!k) return;
     const now = this.clock();
-    if (k.lastUsed && now.getTime() - Date.parse(k.lastUsed.date) < 3_600_000 && k.lastUsed.service === service) return;
+    const age = k.lastUsed ? now.getTime() - Date.parse(k.lastUsed.date) : Infinity;
+    if (age < 3_600_000 && k.lastUsed!.service === service && k.lastUsed!.region === region) return;
     const next: AccessKeyRecord = { ...k, lastUsed: { date: iso(now), service, region } };
     this.keys.set(k.id, next);
+    // Alternating services must not turn every call into a write: persist at most once a minute.
+    if (age < 60_000) return;
     void this.exclusive(async () => {
       if (this.keys.get(k.id) !== next) return;
       await this.kv.put(`iam/access-keys/${k.id}`, enc(next));
