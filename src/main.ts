@@ -26,10 +26,9 @@ import { PostureService, createPostureSources } from './posture/index.js'; // --
 import { GuardDuty, LiveSources, Responder, guardDutyService, parseGuardDutyConfig, registerIngestEndpoints, type ActionRecord } from './detector/index.js'; // --- guardduty ---
 import { DetectionEngine, findingTypeInfo, findingTypes } from './detector/detections/index.js'; // --- guardduty ---
 
-/** The package version, read once. */
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 /** Root credentials, shown once when generated. */
 export interface RootCredentials {

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { signRequest } from '../auth/index.js';
-import { INGEST_MAX_RECORDS, listFiles, readerFor, type IngestResult, type ReadItem } from '../detector/index.js';
+import { INGEST_MAX_RECORDS, listFiles, readerFor, type ReadItem } from '../detector/client.js';
+import type { IngestResult } from '../detector/index.js';
 
 type Kind = 'cloudtrail' | 'vpcflow' | 'dns';
 

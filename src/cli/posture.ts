@@ -4,7 +4,9 @@
  * or JSON / OSCAL; exits 1 when a control at or above --fail-on (default HIGH) fails, to gate CI.
  */
 import { Command, Option } from 'commander';
-import { failsAt, SEVERITIES, type ControlReport, type PostureReport, type Severity } from '../posture/index.js';
+// The report logic only (not the checks): client commands start without loading the server.
+import { failsAt } from '../posture/engine.js';
+import { SEVERITIES, type ControlReport, type PostureReport, type Severity } from '../posture/types.js';
 import { addressOption, dataDirOption, fail, signedCall, type ClientOptions } from './client.js';
 
 const LABEL: Record<ControlReport['status'], string> = { PASS: 'PASS', FAIL: 'FAIL', NOT_APPLICABLE: 'N/A ', ERROR: 'ERR ' };

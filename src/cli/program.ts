@@ -1,7 +1,7 @@
 /** The `bulwark` command line: `start` runs a node; `operator` manages the seal of a running node. */
 import { Command, Option } from 'commander';
-import { ConfigError, resolveConfig, type StartFlags } from '../config/index.js';
-import { startBulwark, VERSION } from '../main.js';
+import type { StartFlags } from '../config/index.js';
+import { VERSION } from '../version.js';
 import { doctorCommand } from './doctor.js'; // Shield (doctor)
 import { ingestCommands } from './ingest.js'; // GuardDuty (ingest)
 import { operatorCommands } from './operator.js';
@@ -30,6 +30,8 @@ export function buildProgram(): Command {
     // Shield (shared rate counters)
     .addOption(new Option('--redis <url>', 'share rate-based rule counters with other nodes through Redis, e.g. redis://127.0.0.1:6379 (env BULWARK_REDIS_URL)'))
     .action(async (flags: StartFlags) => {
+      // The configuration and the server are loaded only by `start`: client commands start fast.
+      const { ConfigError, resolveConfig } = await import('../config/index.js');
       let config;
       try {
         config = resolveConfig(flags);
@@ -40,6 +42,7 @@ export function buildProgram(): Command {
         }
         throw e;
       }
+      const { startBulwark } = await import('../main.js');
       const node = await startBulwark(config, { print: (l) => process.stdout.write(l + '\n') });
       let stopping = false;
       const stop = (signal: string): void => {

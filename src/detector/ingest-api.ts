@@ -9,11 +9,9 @@
 import type { ApiServer } from '../http/index.js';
 import { badRequest } from './findings.js';
 import type { GuardDuty } from './guardduty.js';
+import { INGEST_MAX_BYTES, INGEST_MAX_RECORDS } from './client.js';
 
-/** Most records per ingestion request. */
-export const INGEST_MAX_RECORDS = 10_000;
-/** Largest ingestion request body. */
-export const INGEST_MAX_BYTES = 5 * 1024 * 1024;
+export { INGEST_MAX_BYTES, INGEST_MAX_RECORDS };
 
 /** The three endpoints and their IAM actions. */
 export const INGEST_ENDPOINTS = {
