@@ -162,7 +162,7 @@ describe('UpstreamGate', () => {
     expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL']);
     b.cancelled = true;
     g.withdraw();
-    g.release();
+    g.release(20);
     expect(log).toEqual(['grant c']);
     expect(g.active).toBe(1);
     expect(g.queued).toBe(0);
@@ -172,7 +172,7 @@ describe('UpstreamGate', () => {
     g.expire(1100);
     expect(log).toEqual(['grant c', 'timeout e']);
     expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL', 'UPSTREAM_QUEUE_TIMEOUT']);
-    g.release();
+    g.release(1200);
     expect(g.active).toBe(0);
   });
 });
@@ -206,15 +206,15 @@ describe('UpstreamGate withdrawn waiters', () => {
     expect(g.acquire(waiter(log, 'g'), 20)).toBe('full');
     expect(g.queued).toBe(3);
     expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL']);
-    g.release();
-    g.release();
-    g.release();
+    g.release(30);
+    g.release(30);
+    g.release(30);
     expect(log).toEqual(['grant b', 'grant e', 'grant f']);
     expect(g.queued).toBe(0);
-    g.release();
+    g.release(30);
     expect(g.active).toBe(0);
     // A release too many never drives the count below zero.
-    g.release();
+    g.release(30);
     expect(g.active).toBe(0);
     expect(g.acquire(waiter(log, 'h'), 30)).toBe('go');
     expect(g.acquire(waiter(log, 'i'), 30)).toBe('queued');
@@ -223,9 +223,45 @@ describe('UpstreamGate withdrawn waiters', () => {
     expect(free.acquire(waiter(log, 'j'), 0)).toBe('go');
     expect(free.acquire(waiter(log, 'k'), 0)).toBe('go');
     expect(free.active).toBe(2);
-    free.release();
-    free.release();
+    free.release(0);
+    free.release(0);
     expect(free.active).toBe(0);
+  });
+});
+
+describe('UpstreamGate under congestion', () => {
+  it('serves the newest live waiter first once the oldest has waited half the queue timeout (up to 1 s), FIFO otherwise', () => {
+    const log: string[] = [];
+    const w = (name: string, cancelled = false): GateWaiter => ({ cancelled, grant: () => log.push(name), timeout: () => log.push(`timeout ${name}`) });
+    const g = new UpstreamGate(1, 8, 10_000);
+    expect(g.acquire(w('a'), 0)).toBe('go');
+    for (const n of ['b', 'c', 'd', 'e']) expect(g.acquire(w(n), 0)).toBe('queued');
+    g.release(999);
+    expect(log).toEqual(['b']);
+    // The oldest live waiter (c) has waited 1 s: newest first.
+    g.release(1000);
+    expect(log).toEqual(['b', 'e']);
+    expect(g.acquire(w('f'), 1000)).toBe('queued');
+    g.release(1001);
+    expect(log).toEqual(['b', 'e', 'f']);
+    g.release(1002);
+    g.release(1003);
+    expect(log).toEqual(['b', 'e', 'f', 'd', 'c']);
+    // Once the queue is young again, FIFO.
+    for (const n of ['g', 'h', 'i']) expect(g.acquire(w(n), 1004)).toBe('queued');
+    g.release(1005);
+    g.release(1006);
+    expect(log).toEqual(['b', 'e', 'f', 'd', 'c', 'g', 'h']);
+    // The old waiters left behind still get their timeout.
+    const t = new UpstreamGate(1, 4, 400);
+    expect(t.acquire(w('t0'), 0)).toBe('go');
+    expect(t.acquire(w('t1'), 0)).toBe('queued');
+    expect(t.acquire(w('t2'), 250)).toBe('queued');
+    t.release(250);
+    expect(log.slice(-1)).toEqual(['t2']);
+    t.expire(400);
+    expect(log.slice(-1)).toEqual(['timeout t1']);
+    expect(t.queued).toBe(0);
   });
 });
 

@@ -9,7 +9,7 @@
  *   read, body progress and minimum body rate, keep-alive idle, and slow read (the socket's write
  *   buffer does not drain). A cut connection is destroyed and counted.
  * - Backpressure: {@link UpstreamGate} bounds the requests in flight towards the upstream with a
- *   bounded FIFO queue and a queue timeout (503 + Retry-After).
+ *   bounded queue (FIFO, newest first when congested) and a queue timeout (503 + Retry-After).
  *
  * Per-connection state lives on the socket under a symbol; listeners are shared functions, so no
  * closure is created per connection or request. Per-IP tables are swept and capped.
@@ -528,8 +528,12 @@ export interface GateWaiter {
   readonly cancelled: boolean;
 }
 
+/** Queue age (of its oldest live waiter) from which the gate serves the newest waiter first. */
+export const LIFO_AFTER_MS = 1000;
+
 /**
- * Bounds requests in flight towards the upstream: a slot count plus a bounded FIFO queue (ring).
+ * Bounds requests in flight towards the upstream: a slot count plus a bounded queue (ring), FIFO
+ * unless congested (then newest first, see {@link UpstreamGate.release}).
  *
  * A slot is held from the grant until the upstream request is over (response end or error), so the
  * count is what the upstream pool really carries. A waiter whose client went away is withdrawn: it
@@ -545,6 +549,8 @@ export class UpstreamGate {
   private size = 0;
   /** Withdrawn entries still in the ring. */
   private dead = 0;
+  /** Queue age from which the newest waiter is served first. */
+  private readonly lifoAfterMs: number;
 
   constructor(
     private readonly max: number,
@@ -554,6 +560,7 @@ export class UpstreamGate {
   ) {
     this.ring = new Array<GateWaiter | undefined>(queueSize);
     this.at = new Float64Array(Math.max(1, queueSize));
+    this.lifoAfterMs = Math.min(LIFO_AFTER_MS, queueTimeoutMs / 2);
   }
 
   /** Requests holding a slot (counted also without a cap). */
@@ -571,7 +578,7 @@ export class UpstreamGate {
     return this.max;
   }
 
-  /** Takes a slot now ('go'), queues ('queued', grant() or timeout() follows unless withdrawn) or refuses ('full'). */
+  /** Takes a slot now ('go'), queues ('queued': grant() or timeout() follows unless withdrawn) or refuses ('full'). */
   acquire(w: GateWaiter, nowMs: number): 'go' | 'queued' | 'full' {
     if (this.max === 0 || this.inFlight < this.max) {
       this.inFlight++;
@@ -595,12 +602,22 @@ export class UpstreamGate {
     this.dead++;
   }
 
-  /** Returns a slot; the oldest live waiter gets it. */
-  release(): void {
+  /**
+   * Returns a slot. The oldest live waiter gets it, unless the queue is congested (its oldest live
+   * waiter has waited {@link lifoAfterMs} or more): then the newest does (adaptive LIFO). Under
+   * sustained overload a FIFO would serve only requests whose clients are about to give up, and keep
+   * every new request (a normal visitor's too) waiting behind the whole backlog long after a flood
+   * ends; the old waiters get their 503 at the queue timeout, or leave.
+   */
+  release(nowMs: number): void {
     if (this.inFlight === 0) return;
     this.inFlight--;
+    // Withdrawn heads first, so that the age below is a live waiter's.
+    while (this.size > 0 && (this.ring[this.head] === undefined || (this.ring[this.head] as GateWaiter).cancelled)) this.shift();
+    if (this.size === 0) return;
+    const lifo = nowMs - (this.at[this.head] as number) >= this.lifoAfterMs;
     while (this.size > 0) {
-      const w = this.shift();
+      const w = lifo ? this.pop() : this.shift();
       if (w !== undefined && !w.cancelled) {
         this.inFlight++;
         w.grant();
@@ -621,6 +638,15 @@ export class UpstreamGate {
         w.timeout();
       }
     }
+  }
+
+  private pop(): GateWaiter | undefined {
+    const i = (this.head + this.size - 1) % this.ring.length;
+    const w = this.ring[i];
+    this.ring[i] = undefined;
+    this.size--;
+    if (w !== undefined && w.cancelled) this.dead--;
+    return w;
   }
 
   private shift(): GateWaiter | undefined {

@@ -779,7 +779,7 @@ export class SiteProxy {
   releaseSlot(x: Exchange): void {
     if (!x.slot) return;
     x.slot = false;
-    (this.gate as UpstreamGate).release();
+    (this.gate as UpstreamGate).release(Date.now());
   }
 
   /** 503 + Retry-After: the upstream queue is full or the wait timed out. */
