@@ -16,7 +16,7 @@ import type { Principal } from './iam/principal.js';
 import { SampledRequests, SiteManager, siteArn, WafLogWriter } from './proxy/index.js';
 import { openPhysicalBackend } from './storage/index.js';
 import { WafConfigStore, wafv2Service } from './waf/api/index.js';
-import { RedisRateCounter, WafRuntime } from './waf/index.js';
+import { configureIpLists, RedisRateCounter, reverseDnsBotVerifier, setBotVerifier, WafRuntime } from './waf/index.js';
 import type { PhysicalBackend } from './storage/types.js';
 import { stsService } from './sts/index.js';
 import { MitigationPlacer, ShieldController, ShieldStore, parseShieldSettings, shieldService } from './shield/index.js'; // --- shield (Shield Advanced) ---
@@ -158,6 +158,11 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     onError: (e, what) => logger.error({ err: e }, `guardduty ${what} failed`),
   });
   // --- end guardduty ---
+  // The IP lists of the AmazonIpReputationList / AnonymousIpList / Bot Control groups: files in
+  // <data-dir>/ip-lists (or BULWARK_IP_LISTS_DIR; scripts/update-ip-lists.mjs fills it), reloaded on change.
+  configureIpLists({ dir: process.env.BULWARK_IP_LISTS_DIR || join(config.dataDir, 'ip-lists'), watch: true });
+  // Bot Control verifies bots claiming a search engine by reverse + forward DNS, as AWS does.
+  setBotVerifier(reverseDnsBotVerifier());
   const identities = new UnsealedIdentities(store);
   let generated: RootCredentials | undefined;
 
@@ -382,6 +387,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       await gdResponder.close(); // --- guardduty ---
       await guardduty.close(); // --- guardduty ---
       await audit.close();
+      configureIpLists({}); // stops watching the IP lists
       await physical.close();
       logger.flush?.();
     },

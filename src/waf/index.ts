@@ -3,3 +3,5 @@ export type * from './engine/types.js';
 export { WafRuntime, type WafRuntimeOptions } from './runtime.js';
 // Shield (shared rate counters): the Redis-backed RateCounter for several nodes in front of one site.
 export { RedisRateCounter, sharedRuleId, type RedisRateCounterOptions, type RateCounterLogger } from './engine/rate/redis.js';
+// Managed rule groups' live inputs: the local IP lists (reputation, anonymous, hosting) and bot verification.
+export { configureIpLists, addReputationIps, removeReputationIps, ipListSizes, setBotVerifier, reverseDnsBotVerifier, IP_LIST_NAMES } from './managed/index.js';

@@ -9,4 +9,8 @@ export type { MemoryRateCounterOptions } from './rate/memory.js';
 export { ruleCapacity, rulesCapacity } from './capacity.js';
 export type { CapacityResolvers } from './capacity.js';
 export { statementRegistry } from './statements/index.js';
+export { registerManagedSignal, addLabel } from './statements/managed-signal.js';
+export type { ManagedSignal } from './statements/managed-signal.js';
+export { IpMatcher } from './statements/ip.js';
+export type { EvalContext } from './statements/types.js';
 export type { EngineDeps, EngineParts, ManagedRuleGroup, FieldExtractor, FieldValues, TransformChain } from './statements/types.js';

@@ -5,6 +5,7 @@ const json = (o: unknown): ReqInit => ({ method: 'POST', target: '/api/items', h
 const form = (s: string): ReqInit => ({ method: 'POST', target: '/submit', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: s });
 const get = (target: string, headers?: Record<string, string | undefined>): ReqInit => ({ target, ...(headers ? { headers } : {}) });
 const cookie = (c: string): ReqInit => get('/', { Cookie: c });
+const ua = (userAgent: string): ReqInit => get('/', { 'User-Agent': userAgent });
 
 /** rule name → [attack, benign look-alike]. */
 export const RULE_CASES: Record<string, Record<string, readonly [ReqInit, ReqInit]>> = {
@@ -83,5 +84,33 @@ export const RULE_CASES: Record<string, Record<string, readonly [ReqInit, ReqIni
   },
   AWSManagedRulesAdminProtectionRuleSet: {
     AdminProtection_URIPATH: [get('/phpmyadmin/index.php'), get('/blog/administrative-law')],
+  },
+  AWSManagedRulesAmazonIpReputationList: {
+    AWSManagedIPReputationList: [{ target: '/', clientIp: '198.51.100.10' }, { target: '/', clientIp: '198.51.100.11' }],
+    AWSManagedReconnaissanceList: [{ target: '/', clientIp: '198.51.100.21' }, { target: '/', clientIp: '198.51.100.22' }],
+    AWSManagedIPDDoSList: [{ target: '/', clientIp: '198.51.100.30' }, { target: '/', clientIp: '198.51.100.31' }],
+  },
+  AWSManagedRulesAnonymousIpList: {
+    AnonymousIPList: [{ target: '/', clientIp: '198.51.100.40' }, { target: '/', clientIp: '198.51.100.42' }],
+    HostingProviderIPList: [{ target: '/', clientIp: '198.51.100.200' }, { target: '/', clientIp: '198.51.100.127' }],
+  },
+  AWSManagedRulesBotControlRuleSet: {
+    CategoryAdvertising: [ua('AdsBot-Google (+http://www.google.com/adsbot.html)'), get('/ads/adsbot-google-explained')],
+    CategoryArchiver: [ua('Mozilla/5.0 (compatible; archive.org_bot +http://archive.org/details/archive.org_bot)'), get('/archive.org/collections')],
+    CategoryContentFetcher: [ua('Feedly/1.0 (+http://www.feedly.com/fetcher.html; 12 subscribers)'), get('/feeds/feedly-import')],
+    CategoryEmailClient: [ua('Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)'), get('/mail/googleimageproxy-faq')],
+    CategoryHttpLibrary: [ua('python-requests/2.31.0'), get('/docs/python-requests')],
+    CategoryLinkChecker: [ua('W3C-checklink/5.0.0 libwww-perl/6.72'), get('/tools/w3c-checklink')],
+    CategoryMiscellaneous: [ua('Mozilla/5.0 (compatible; AcmeCrawler/1.0; +https://acme.example/crawler)'), get('/blog/how-a-web-crawler-works')],
+    CategoryMonitoring: [ua('Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)'), get('/status/uptimerobot')],
+    CategoryScrapingFramework: [ua('Scrapy/2.11.0 (+https://scrapy.org)'), get('/search?q=scrapy+tutorial')],
+    CategorySearchEngine: [ua('Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'), get('/help/googlebot', { Referer: 'https://www.google.com/' })],
+    CategorySecurity: [ua('Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)'), get('/docs/nmap-basics')],
+    CategorySeo: [ua('Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)'), get('/seo/ahrefsbot-vs-semrushbot')],
+    CategorySocialMedia: [ua('facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)'), ua('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 [FBAN/FBIOS;FBAV/458.0.0.38.108]')],
+    CategoryAI: [ua('Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)'), get('/blog/what-is-gptbot')],
+    SignalAutomatedBrowser: [ua('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/124.0.0.0 Safari/537.36'), ua('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36')],
+    SignalKnownBotDataCenter: [{ target: '/', clientIp: '198.51.100.200' }, { target: '/', clientIp: '203.0.113.9' }],
+    SignalNonBrowserUserAgent: [ua('AcmeShop/3.2 (iPhone; iOS 17.4; Scale/3.00)'), ua('Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1')],
   },
 };

@@ -9,7 +9,10 @@ import { benignRequests, moreBenignRequests } from './benign.js';
 import { RULE_CASES } from './cases.js';
 import { managedRuleGroupInfos, managedRuleGroups, resolveManagedRuleGroup } from './index.js';
 import type { Json } from './rule-builder.js';
-import { aclWith, groupRule, req } from './test-helpers.js';
+import { aclWith, groupRule, req, seedTestIpLists } from './test-helpers.js';
+
+// The IP reputation, anonymous-IP and Bot Control cases use addresses on these test lists.
+seedTestIpLists();
 
 const ALL = [...managedRuleGroups.values()];
 

@@ -1,7 +1,7 @@
 /** Test-only helpers: requests as the proxy would present them, and web ACLs using managed groups. */
 import { detectors } from '../detect/index.js';
 import { compileWebAcl, MemoryRateCounter, type CompiledWebAcl, type InspectedRequest } from '../engine/index.js';
-import { resolveManagedRuleGroup } from './index.js';
+import { resolveManagedRuleGroup, setIpList, type IpListName } from './index.js';
 import type { Json } from './rule-builder.js';
 
 /** Browser-like headers (Host example.com) unless overridden. */
@@ -23,6 +23,8 @@ export interface ReqInit {
   /** Headers replacing BROWSER_HEADERS entries of the same name (value undefined removes it). */
   headers?: Record<string, string | undefined>;
   body?: string;
+  /** Client IP (default 203.0.113.7, on no test list). */
+  clientIp?: string;
 }
 
 const bs = (s: string): string => Buffer.from(s, 'utf8').toString('latin1');
@@ -47,9 +49,24 @@ export function req(init: ReqInit = {}): InspectedRequest {
     body,
     bodySize: body.length,
     bodyOversize: false,
-    clientIp: '203.0.113.7',
+    clientIp: init.clientIp ?? '203.0.113.7',
     timeMs: 1_700_000_000_000,
   };
+}
+
+/** IPs the test cases use, per list (TEST-NET-2 and the documentation IPv6 prefix). */
+export const TEST_IP_LISTS: Readonly<Record<IpListName, readonly string[]>> = {
+  AWSManagedIPReputationList: ['198.51.100.10/32', '2001:db8:bad::/48'],
+  AWSManagedReconnaissanceList: ['198.51.100.20/31'],
+  AWSManagedIPDDoSList: ['198.51.100.30'],
+  AnonymousIPList: ['198.51.100.40', '198.51.100.41'],
+  HostingProviderIPList: ['198.51.100.128/25'],
+  BotDataCenterList: ['192.0.2.0/24'],
+};
+
+/** Loads TEST_IP_LISTS as the lists' file-backed entries. */
+export function seedTestIpLists(): void {
+  for (const [name, cidrs] of Object.entries(TEST_IP_LISTS)) setIpList(name as IpListName, cidrs);
 }
 
 /** The ManagedRuleGroupStatement rule for a group, with optional statement extras (ExcludedRules…). */

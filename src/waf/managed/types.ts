@@ -11,9 +11,12 @@ export interface ManagedVersion {
 export interface ManagedRuleGroupDefinition extends ManagedRuleGroup {
   readonly LabelNamespace: string;
   readonly Description: string;
-  /** Versions, newest first. */
+  /** Versions, newest first; empty for groups AWS does not version (the IP reputation groups). */
   readonly Versions: readonly ManagedVersion[];
-  readonly CurrentDefaultVersion: string;
+  /** Undefined for unversioned groups. */
+  readonly CurrentDefaultVersion: string | undefined;
+  /** Labels the group adds besides its rules' RuleLabels (relative to LabelNamespace), for AvailableLabels. */
+  readonly ExtraLabels?: readonly string[];
 }
 
 /** The version every group currently ships (one rule set; older AWS version names resolve to it). */

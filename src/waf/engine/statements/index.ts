@@ -9,6 +9,7 @@ import { geoMatchStatement } from './geo-match.js';
 import { managedRuleGroupStatement, ruleGroupReferenceStatement } from './groups.js';
 import { ipSetReferenceStatement } from './ip-set-reference.js';
 import { labelMatchStatement } from './label-match.js';
+import { managedSignalStatement } from './managed-signal.js';
 import { andStatement, notStatement, orStatement } from './logical.js';
 import { rateBasedStatement } from './rate-based.js';
 import { regexMatchStatement } from './regex-match.js';
@@ -32,6 +33,7 @@ export const statementRegistry: ReadonlyMap<string, StatementEntry> = new Map(
     regexMatchStatement,
     regexPatternSetReferenceStatement,
     labelMatchStatement,
+    managedSignalStatement,
     rateBasedStatement,
     managedRuleGroupStatement,
     ruleGroupReferenceStatement,
