@@ -7,6 +7,8 @@
  * `--watch` polls the directories for new files (e.g. CloudTrail's delivery layout).
  */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { homedir } from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -96,12 +98,34 @@ class Sender {
   private bytes = 2;
   private inflight = new Set<Promise<void>>();
   private failure: Error | undefined;
+  private readonly url: URL;
+  /** Keep-alive connections, one per request in flight (node:http writes the body Buffer as it is: no copy, no streams). */
+  private readonly agent: HttpAgent;
 
   constructor(
     private readonly client: Awaited<ReturnType<typeof resolveClient>>,
     private readonly kind: Kind,
     private readonly sum: IngestSummary,
-  ) {}
+  ) {
+    this.url = new URL(`${client.endpoint}/_bulwark/ingest/${kind}`);
+    const opts = { keepAlive: true, maxSockets: MAX_INFLIGHT };
+    this.agent = this.url.protocol === 'https:' ? new HttpsAgent(opts) : new HttpAgent(opts);
+  }
+
+  /** One signed POST; resolves with the status and the body text. */
+  private request(headers: Record<string, string>, body: Buffer): Promise<{ status: number; statusText: string; text: string }> {
+    const send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(this.url, { method: 'POST', headers, agent: this.agent }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
 
   async add(record: Record<string, unknown>, where: string): Promise<void> {
     const json = JSON.stringify(record);
@@ -152,8 +176,12 @@ class Sender {
   }
 
   async finish(): Promise<void> {
-    await this.send();
-    await Promise.all(this.inflight);
+    try {
+      await this.send();
+      await Promise.all(this.inflight);
+    } finally {
+      this.agent.destroy();
+    }
     if (this.failure) throw this.failure;
   }
 
@@ -164,18 +192,22 @@ class Sender {
 
   /** POSTs one batch; false when the server could not parse a document body. */
   private async postBody(body: Buffer, whereOf: (index: number) => string, document: boolean): Promise<boolean> {
-    const url = new URL(`${this.client.endpoint}/_bulwark/ingest/${this.kind}`);
-    const headers = signRequest({ method: 'POST', url, headers: { 'content-type': 'application/json' }, body, region: this.client.region, service: 'bulwark', credentials: this.client.credentials });
-    delete headers.host;
-    let res: Response;
+    const headers = signRequest({ method: 'POST', url: this.url, headers: { 'content-type': 'application/json' }, body, region: this.client.region, service: 'bulwark', credentials: this.client.credentials });
+    headers['content-length'] = String(body.length);
+    let res: { status: number; statusText: string; text: string };
     try {
-      res = await fetch(url, { method: 'POST', headers, body });
+      res = await this.request(headers, body);
     } catch (e) {
       throw new Error(`cannot reach Bulwark at ${this.client.endpoint}: ${(e as Error).message}`);
     }
-    const json = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(res.text) as Record<string, unknown>;
+    } catch {
+      json = {};
+    }
     if (document && res.status === 400 && json.__type === 'SerializationException') return false;
-    if (!res.ok) throw new Error(`${String(json.__type ?? res.status)}: ${String(json.message ?? res.statusText)}`);
+    if (res.status < 200 || res.status > 299) throw new Error(`${String(json.__type ?? res.status)}: ${String(json.message ?? res.statusText)}`);
     const r = json as unknown as IngestResult;
     this.sum.accepted += r.accepted;
     this.sum.duplicates += r.duplicates;

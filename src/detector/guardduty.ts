@@ -559,8 +559,16 @@ export function validateRecord(kind: 'cloudtrail' | 'vpcflow' | 'dns', r: unknow
   if (!r || typeof r !== 'object' || Array.isArray(r)) return 'not a JSON object';
   const o = r as Record<string, unknown>;
   if (kind === 'cloudtrail') {
-    for (const k of ['eventID', 'eventTime', 'eventSource', 'eventName']) if (typeof o[k] !== 'string' || o[k] === '') return `missing ${k}`;
-    if (!TIME_PREFIX.test(o.eventTime as string)) return 'eventTime is not a time';
+    // Named property loads (monomorphic on CloudTrail's record shape) rather than a keyed loop: this runs per record.
+    const id = o.eventID;
+    const time = o.eventTime;
+    const source = o.eventSource;
+    const name = o.eventName;
+    if (typeof id !== 'string' || id === '') return 'missing eventID';
+    if (typeof time !== 'string' || time === '') return 'missing eventTime';
+    if (typeof source !== 'string' || source === '') return 'missing eventSource';
+    if (typeof name !== 'string' || name === '') return 'missing eventName';
+    if (!TIME_PREFIX.test(time)) return 'eventTime is not a time';
     return undefined;
   }
   if (kind === 'vpcflow') {

@@ -30,52 +30,54 @@ function hash2(s: string, seed: number): void {
   H2 = b === 0 && a === 0 ? 1 : b;
 }
 
-/** An open-addressing set of (hi, lo) Int32 pairs that grows by doubling. */
+/**
+ * An open-addressing set of (hi, lo) Int32 pairs that grows by doubling. Each slot's two halves sit
+ * side by side in one array, so a probe touches one cache line.
+ */
 class PairTable {
-  hi: Int32Array;
-  lo: Int32Array;
+  private t: Int32Array;
   size = 0;
   private mask: number;
 
   constructor(capacity = 1024) {
-    this.hi = new Int32Array(capacity);
-    this.lo = new Int32Array(capacity);
+    this.t = new Int32Array(capacity * 2);
     this.mask = capacity - 1;
   }
 
   has(a: number, b: number): boolean {
+    const t = this.t;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
     for (;;) {
-      const x = this.hi[i] as number;
-      const y = this.lo[i] as number;
-      if (x === 0 && y === 0) return false;
+      const x = t[2 * i] as number;
+      const y = t[2 * i + 1] as number;
       if (x === a && y === b) return true;
+      if (x === 0 && y === 0) return false;
       i = (i + 1) & this.mask;
     }
   }
 
   add(a: number, b: number): void {
-    if ((this.size + 1) * 2 > this.hi.length) this.grow();
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const t = this.t;
     let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
     for (;;) {
-      const x = this.hi[i] as number;
-      const y = this.lo[i] as number;
+      const x = t[2 * i] as number;
+      const y = t[2 * i + 1] as number;
       if (x === 0 && y === 0) break;
       if (x === a && y === b) return;
       i = (i + 1) & this.mask;
     }
-    this.hi[i] = a;
-    this.lo[i] = b;
+    t[2 * i] = a;
+    t[2 * i + 1] = b;
     this.size++;
   }
 
   private grow(): void {
-    const { hi, lo } = this;
-    this.hi = new Int32Array(hi.length * 2);
-    this.lo = new Int32Array(lo.length * 2);
-    this.mask = this.hi.length - 1;
+    const old = this.t;
+    this.t = new Int32Array(old.length * 2);
+    this.mask = old.length - 1;
     this.size = 0;
-    for (let i = 0; i < hi.length; i++) if (hi[i] !== 0 || lo[i] !== 0) this.add(hi[i] as number, lo[i] as number);
+    for (let i = 0; i < old.length; i += 2) if (old[i] !== 0 || old[i + 1] !== 0) this.add(old[i] as number, old[i + 1] as number);
   }
 }
 
