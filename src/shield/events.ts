@@ -2,12 +2,10 @@
 import diagnostics_channel from 'node:diagnostics_channel';
 import type { ShieldAttackEvent } from './types.js';
 
+export { PROXY_REQUEST_CHANNEL, PROXY_CONNECTION_CHANNEL } from '../proxy/index.js';
+
 /** The channel attack start and end events are published on. */
 export const SHIELD_ATTACK_CHANNEL = 'bulwark:shield-attack';
-/** The proxy's per-request channel. */
-export const PROXY_REQUEST_CHANNEL = 'bulwark:proxy-request';
-/** The proxy's connection-rejection channel. */
-export const PROXY_CONNECTION_CHANNEL = 'bulwark:proxy-connection';
 
 const attackChannel = diagnostics_channel.channel(SHIELD_ATTACK_CHANNEL);
 
