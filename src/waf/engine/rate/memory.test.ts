@@ -63,6 +63,16 @@ describe('MemoryRateCounter', () => {
     expect(c.keyCount).toBeLessThanOrEqual(100);
   });
 
+  it('a key added when the cap forces a sweep that empties its table is still counted and listed', () => {
+    const c = new MemoryRateCounter({ maxKeys: 1 });
+    c.hit('r', 'a', 60, 0);
+    // 'a' is idle by now: making room sweeps it and drops the then-empty table 'r'.
+    expect(c.hit('r', 'b', 60, 200_000)).toBe(1);
+    expect(c.hit('r', 'b', 60, 200_001)).toBe(2);
+    expect(c.keysOver('r', 1, 60, 200_001)).toEqual(['b']);
+    expect(c.keyCount).toBe(1);
+  });
+
   it('windows are separate per rule and window length', () => {
     const c = new MemoryRateCounter();
     c.hit('a', 'k', 60, 0);

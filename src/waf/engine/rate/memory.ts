@@ -8,8 +8,7 @@
  * `maxKeys` the oldest keys are evicted.
  */
 import type { RateCounter } from '../types.js';
-
-const SPAN = 60; // buckets per window; the ring has SPAN + 1
+import { RateTables, SPAN, type RingTable } from './tables.js';
 
 interface Entry {
   readonly buckets: Uint32Array;
@@ -18,11 +17,7 @@ interface Entry {
   total: number;
 }
 
-interface Table {
-  readonly bucketMs: number;
-  readonly windowMs: number;
-  readonly keys: Map<string, Entry>;
-}
+type Table = RingTable<Entry>;
 
 export interface MemoryRateCounterOptions {
   /** Most keys kept across all rules (default 1,000,000); beyond it the oldest keys are evicted. */
@@ -30,29 +25,24 @@ export interface MemoryRateCounterOptions {
 }
 
 export class MemoryRateCounter implements RateCounter {
-  private readonly tables = new Map<string, Table>();
-  private readonly maxKeys: number;
-  private size = 0;
-  private lastSweepMs = 0;
+  private readonly rt: RateTables<Entry, Table>;
 
   constructor(opts: MemoryRateCounterOptions = {}) {
-    this.maxKeys = opts.maxKeys ?? 1_000_000;
+    this.rt = new RateTables<Entry, Table>(opts.maxKeys ?? 1_000_000, (_rule, _window, base) => base);
   }
 
   /** Number of keys held (for tests and metrics). */
   get keyCount(): number {
-    return this.size;
+    return this.rt.size;
   }
 
   hit(ruleId: string, key: string, windowSec: number, nowMs: number): number {
-    const t = this.table(ruleId, windowSec);
+    const t = this.rt.table(ruleId, windowSec);
     const b = Math.floor(nowMs / t.bucketMs);
     let e = t.keys.get(key);
     if (e === undefined) {
-      if (this.size >= this.maxKeys) this.makeRoom(nowMs);
       e = { buckets: new Uint32Array(SPAN + 1), head: b, total: 0 };
-      t.keys.set(key, e);
-      this.size++;
+      this.rt.add(t, key, e, nowMs);
     } else advance(e, b);
     // A timestamp older than the newest bucket (clock skew between callers) counts in its bucket
     // while it is still inside the ring.
@@ -60,12 +50,12 @@ export class MemoryRateCounter implements RateCounter {
       e.buckets[((b % (SPAN + 1)) + SPAN + 1) % (SPAN + 1)]!++;
       e.total++;
     }
-    if (nowMs - this.lastSweepMs > 10_000) this.sweep(nowMs);
+    this.rt.tick(nowMs);
     return e.total;
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {
-    const t = this.tables.get(`${ruleId}\u0001${windowSec}`);
+    const t = this.rt.find(ruleId, windowSec);
     if (!t) return [];
     const b = Math.floor(nowMs / t.bucketMs);
     const out: string[] = [];
@@ -74,44 +64,6 @@ export class MemoryRateCounter implements RateCounter {
       if (e.total > limit) out.push(k);
     }
     return out;
-  }
-
-  private table(ruleId: string, windowSec: number): Table {
-    const id = `${ruleId}\u0001${windowSec}`;
-    let t = this.tables.get(id);
-    if (t === undefined) {
-      const windowMs = windowSec * 1000;
-      t = { bucketMs: Math.max(1000, Math.ceil(windowMs / SPAN)), windowMs, keys: new Map() };
-      this.tables.set(id, t);
-    }
-    return t;
-  }
-
-  /** Drops keys with no request in their ring. */
-  private sweep(nowMs: number): void {
-    this.lastSweepMs = nowMs;
-    for (const [id, t] of this.tables) {
-      const b = Math.floor(nowMs / t.bucketMs);
-      for (const [k, e] of t.keys) {
-        if (b - e.head > SPAN) {
-          t.keys.delete(k);
-          this.size--;
-        }
-      }
-      if (t.keys.size === 0) this.tables.delete(id);
-    }
-  }
-
-  private makeRoom(nowMs: number): void {
-    this.sweep(nowMs);
-    // Still full: evict the oldest-inserted keys (an attack spraying keys must not grow memory).
-    for (const t of this.tables.values()) {
-      for (const k of t.keys.keys()) {
-        if (this.size < this.maxKeys) return;
-        t.keys.delete(k);
-        this.size--;
-      }
-    }
   }
 }
 

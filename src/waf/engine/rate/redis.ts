@@ -20,8 +20,8 @@
  */
 import { Redis } from 'ioredis';
 import type { RateCounter } from '../types.js';
+import { RateTables, SPAN, type RingTable } from './tables.js';
 
-const SPAN = 60;
 const RING = SPAN + 1;
 
 /** What the counter logs (a pino logger fits). */
@@ -60,10 +60,7 @@ interface Entry {
   stale: string[] | undefined;
 }
 
-interface Table {
-  readonly bucketMs: number;
-  readonly windowMs: number;
-  readonly keys: Map<string, Entry>;
+interface Table extends RingTable<Entry> {
   readonly redisBase: string;
 }
 
@@ -74,14 +71,11 @@ export function sharedRuleId(ruleId: string): string {
 
 /** Counts locally, shares counts through Redis in the background (see the module comment). */
 export class RedisRateCounter implements RateCounter {
-  private readonly tables = new Map<string, Table>();
+  private readonly rt: RateTables<Entry, Table>;
   private readonly client: Redis;
   private readonly prefix: string;
-  private readonly maxKeys: number;
   private readonly maxSyncKeys: number;
   private readonly timer: NodeJS.Timeout;
-  private size = 0;
-  private lastSweepMs = 0;
   private syncing = false;
   private degraded = false;
   private notReadySince = 0;
@@ -90,7 +84,10 @@ export class RedisRateCounter implements RateCounter {
 
   constructor(private readonly o: RedisRateCounterOptions) {
     this.prefix = o.prefix ?? 'bulwark:rate';
-    this.maxKeys = o.maxKeys ?? 1_000_000;
+    this.rt = new RateTables<Entry, Table>(o.maxKeys ?? 1_000_000, (ruleId, windowSec, base) => ({
+      ...base,
+      redisBase: `${this.prefix}:${sharedRuleId(ruleId)}:${windowSec}:`,
+    }));
     this.maxSyncKeys = o.maxSyncKeys ?? 20_000;
     this.client = new Redis(o.url, {
       // Never queue commands while disconnected: the sync fails fast and counting stays local.
@@ -106,7 +103,7 @@ export class RedisRateCounter implements RateCounter {
 
   /** Number of keys held. */
   get keyCount(): number {
-    return this.size;
+    return this.rt.size;
   }
 
   /** True while Redis is unreachable and counts are local only. */
@@ -120,11 +117,10 @@ export class RedisRateCounter implements RateCounter {
   }
 
   hit(ruleId: string, key: string, windowSec: number, nowMs: number): number {
-    const t = this.table(ruleId, windowSec);
+    const t = this.rt.table(ruleId, windowSec);
     const b = Math.floor(nowMs / t.bucketMs);
     let e = t.keys.get(key);
     if (e === undefined) {
-      if (this.size >= this.maxKeys) this.makeRoom(nowMs);
       e = {
         own: new Uint32Array(RING),
         pushed: new Uint32Array(RING),
@@ -136,20 +132,19 @@ export class RedisRateCounter implements RateCounter {
         redisKey: t.redisBase + key,
         stale: undefined,
       };
-      t.keys.set(key, e);
-      this.size++;
+      this.rt.add(t, key, e, nowMs);
     } else advance(e, b);
     if (b > e.head - RING) {
       e.own[slot(b)]!++;
       e.ownTotal++;
     }
     e.lastHitMs = nowMs;
-    if (nowMs - this.lastSweepMs > 10_000) this.sweep(nowMs);
+    this.rt.tick(nowMs);
     return e.ownTotal + e.othersTotal;
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {
-    const t = this.tables.get(`${ruleId}\u0001${windowSec}`);
+    const t = this.rt.find(ruleId, windowSec);
     if (!t) return [];
     const b = Math.floor(nowMs / t.bucketMs);
     const out: string[] = [];
@@ -179,7 +174,7 @@ export class RedisRateCounter implements RateCounter {
     const pulls: { e: Entry; t: Table }[] = [];
     const p = this.client.pipeline();
     let n = 0;
-    outer: for (const t of this.tables.values()) {
+    outer: for (const t of this.rt.tables.values()) {
       const b = Math.floor(now / t.bucketMs);
       const ttl = t.windowMs + 2 * t.bucketMs;
       for (const e of t.keys.values()) {
@@ -272,41 +267,7 @@ export class RedisRateCounter implements RateCounter {
     this.o.logger?.warn({ err: { message: err.message }, url: redactUrl(this.o.url) }, 'redis unreachable: rate-based rules count locally on this node until it is back');
   }
 
-  private table(ruleId: string, windowSec: number): Table {
-    const id = `${ruleId}\u0001${windowSec}`;
-    let t = this.tables.get(id);
-    if (t === undefined) {
-      const windowMs = windowSec * 1000;
-      t = { bucketMs: Math.max(1000, Math.ceil(windowMs / SPAN)), windowMs, keys: new Map(), redisBase: `${this.prefix}:${sharedRuleId(ruleId)}:${windowSec}:` };
-      this.tables.set(id, t);
-    }
-    return t;
-  }
 
-  private sweep(nowMs: number): void {
-    this.lastSweepMs = nowMs;
-    for (const [id, t] of this.tables) {
-      const b = Math.floor(nowMs / t.bucketMs);
-      for (const [k, e] of t.keys) {
-        if (b - e.head > SPAN) {
-          t.keys.delete(k);
-          this.size--;
-        }
-      }
-      if (t.keys.size === 0) this.tables.delete(id);
-    }
-  }
-
-  private makeRoom(nowMs: number): void {
-    this.sweep(nowMs);
-    for (const t of this.tables.values()) {
-      for (const k of t.keys.keys()) {
-        if (this.size < this.maxKeys) return;
-        t.keys.delete(k);
-        this.size--;
-      }
-    }
-  }
 }
 
 function isHash(v: unknown): boolean {
