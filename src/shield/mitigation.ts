@@ -7,6 +7,7 @@
  * priority 10,000,000 with OverrideAction None, its rules acting Block or Count per the protection's
  * automatic response configuration. Removed when the attack ends.
  */
+import type { IPSet, Rule, RuleGroup, WebACL } from '../waf/index.js';
 import { randomUUID } from 'node:crypto';
 import { dimIndex, topN } from './baseline.js';
 import type { AttackView } from './detector.js';
@@ -116,50 +117,6 @@ function hostCidr(ip: string): string {
 function prefixCidr(ip: string): string {
   if (!ip.includes(':')) return `${ip.slice(0, ip.lastIndexOf('.'))}.0/24`;
   return `${ip.split(':').slice(0, 3).join(':')}::/48`;
-}
-
-type Json = Record<string, unknown>;
-
-/** The parts of a wafv2 rule the placer writes (structural: Shield does not import the WAF's internals). */
-export interface Rule {
-  readonly Name: string;
-  readonly Priority: number;
-  readonly Statement: Json;
-  readonly Action?: Json;
-  readonly OverrideAction?: Json;
-  readonly VisibilityConfig: { readonly SampledRequestsEnabled: boolean; readonly CloudWatchMetricsEnabled: boolean; readonly MetricName: string };
-}
-
-/** A wafv2 web ACL, as far as the placer reads it. */
-export interface WebACL {
-  readonly Id: string;
-  readonly ARN: string;
-  readonly Rules: readonly Rule[];
-  readonly Capacity: number;
-}
-
-/** A wafv2 rule group (Shield-owned). */
-export interface RuleGroup {
-  readonly Name: string;
-  readonly Id: string;
-  readonly ARN: string;
-  readonly Capacity: number;
-  readonly Description?: string;
-  readonly Rules: readonly Rule[];
-  readonly VisibilityConfig: Rule['VisibilityConfig'];
-  readonly LabelNamespace: string;
-  readonly AvailableLabels: readonly { readonly Name: string }[];
-  readonly ConsumedLabels: readonly { readonly Name: string }[];
-}
-
-/** A wafv2 IP set (Shield-owned). */
-export interface IPSet {
-  readonly Name: string;
-  readonly Id: string;
-  readonly ARN: string;
-  readonly Description?: string;
-  readonly IPAddressVersion: 'IPV4' | 'IPV6';
-  readonly Addresses: readonly string[];
 }
 
 /** What the placer uses of the wafv2 configuration store (WafConfigStore satisfies it). */

@@ -5,3 +5,5 @@ export { WafRuntime, type WafRuntimeOptions } from './runtime.js';
 export { RedisRateCounter, sharedRuleId, type RedisRateCounterOptions, type RateCounterLogger } from './engine/rate/redis.js';
 // Managed rule groups' live inputs: the local IP lists (reputation, anonymous, hosting) and bot verification.
 export { configureIpLists, addReputationIps, removeReputationIps, ipListSizes, setBotVerifier, reverseDnsBotVerifier, IP_LIST_NAMES } from './managed/index.js';
+// The wafv2 entity shapes, for services that write WAF configuration (Shield's mitigation groups).
+export type { IPSet, Rule, RuleGroup, Statement, WebACL } from './api/index.js';
