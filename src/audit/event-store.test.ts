@@ -82,10 +82,85 @@ describe('EventStore group commit', () => {
     const { e, r } = rec(1);
     await store.append(r, JSON.stringify(r), e.time.getTime(), ['t1']);
     const keys = await kv.list('audit/');
-    expect(keys.filter((k) => k.startsWith('audit/idx/'))).toHaveLength(6); // EventId, EventName, ReadOnly, EventSource, Username, AccessKeyId
+    // EventName, ReadOnly, EventSource, Username, AccessKeyId; the time-carrying EventId needs none.
+    expect(keys.filter((k) => k.startsWith('audit/idx/'))).toHaveLength(5);
     expect(keys.some((k) => k.startsWith('audit/outbox/t1/'))).toBe(true);
+    expect(keys.filter((k) => k.startsWith('audit/groups/'))).toHaveLength(1);
     expect(keys.join('\n')).not.toContain('Alice');
     expect(keys.join('\n')).not.toContain('AKIAALICE');
+  });
+
+  it('shares index and outbox rows within a commit group: N records, not 9N rows', async () => {
+    const kv = new CountingKV();
+    const store = new EventStore(kv);
+    await store.load();
+    // One second, one caller, one operation (as a burst of Encrypt calls).
+    const items = Array.from({ length: 40 }, (_, i) => {
+      const e = apiEvent({ time: new Date(Date.UTC(2024, 4, 1, 12, 0, 0, i)), operation: 'Encrypt' });
+      return { e, r: toCloudTrailRecord(e, ACCOUNT) };
+    });
+    await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
+    expect(kv.batches).toEqual([40 + 5 + 1 + 1]); // records, five index rows, one outbox row, one manifest
+    const { keys } = await store.scan({ startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'Username', value: 'Alice' }, limit: 50 });
+    expect(keys).toHaveLength(40);
+    expect(keys).toEqual([...keys].sort().reverse());
+  });
+
+  it('finds records by attribute newest first across groups and seconds, with pagination and legacy rows', async () => {
+    const kv = new CountingKV();
+    const store = new EventStore(kv);
+    await store.load();
+    const base = Date.UTC(2024, 4, 1, 12, 0, 0, 0);
+    // Three groups whose records interleave in time and straddle second boundaries.
+    const all: { e: ReturnType<typeof rec>['e']; r: ReturnType<typeof rec>['r'] }[] = [];
+    for (let g = 0; g < 3; g++) {
+      const group = Array.from({ length: 10 }, (_, i) => rec(i, new Date(base + 990 + i * 7 + g * 3)));
+      all.push(...group);
+      await Promise.all(group.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime())));
+    }
+    // A record of the layout before group rows: random id, one row per attribute, empty values.
+    const legacy = rec(5, new Date(base + 1000));
+    const legacyId = '6f1b3c2e-8d4a-4f5b-9c3d-2e1f0a9b8c7d';
+    const lr = { ...legacy.r, eventID: legacyId };
+    const lk = `${String(base + 1000).padStart(16, '0')}/${legacyId}`;
+    await kv.batch([
+      { op: 'put', key: `audit/events/${lk}`, value: Buffer.from(JSON.stringify(lr)) },
+      ...store.attributeValues(lr).map(([a, v]) => ({ op: 'put' as const, key: `audit/idx/${a}/${store.tag(a, v)}/${lk}`, value: Buffer.alloc(0) })),
+    ]);
+    const expected = [...all.map(({ e }) => `${String(e.time.getTime()).padStart(16, '0')}/${e.eventId}`), lk].sort().reverse();
+    const q = { startMs: base + 995, endMs: base + 1040, attribute: { key: 'Username' as const, value: 'Alice' } };
+    const inRange = expected.filter((k) => Number(k.slice(0, 16)) >= q.startMs && Number(k.slice(0, 16)) <= q.endMs);
+    const pages: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const { keys, more } = await store.scan({ ...q, limit: 7, ...(before !== undefined ? { before } : {}) });
+      pages.push(...keys);
+      if (!more) break;
+      before = keys[keys.length - 1];
+    }
+    expect(pages).toEqual(inRange);
+    // EventId: from the id itself (time-carrying), or through the legacy row.
+    const one = all[4] as (typeof all)[number];
+    const byId = await store.scan({ startMs: 0, endMs: base + 5000, attribute: { key: 'EventId', value: one.e.eventId }, limit: 50 });
+    expect(byId.keys).toEqual([`${String(one.e.time.getTime()).padStart(16, '0')}/${one.e.eventId}`]);
+    expect((await store.scan({ startMs: 0, endMs: base + 5000, attribute: { key: 'EventId', value: legacyId }, limit: 50 })).keys).toEqual([lk]);
+    expect((await store.scan({ startMs: 0, endMs: base, attribute: { key: 'EventId', value: one.e.eventId }, limit: 50 })).keys).toEqual([]);
+  });
+
+  it('clears delivered records from shared outbox rows, keeping the rest across a restart', async () => {
+    const kv = new MemoryBackend();
+    const store = new EventStore(kv);
+    await store.load();
+    const items = Array.from({ length: 10 }, (_, i) => rec(i));
+    await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
+    const keys = await store.outbox('t1');
+    expect(keys).toHaveLength(10);
+    await kv.batch(store.outboxClearOps('t1', keys.slice(0, 4)));
+    const reopened = new EventStore(kv);
+    await reopened.load();
+    expect(await reopened.outbox('t1')).toEqual(keys.slice(4));
+    await kv.batch(reopened.outboxClearOps('t1', keys.slice(4)));
+    expect(await kv.list('audit/outbox/')).toEqual([]);
   });
 
   it('purges records and their index entries past retention', async () => {
@@ -95,12 +170,16 @@ describe('EventStore group commit', () => {
     const now = new Date('2024-05-10T00:00:00Z');
     const old = rec(1, new Date('2024-05-08T00:00:00Z'));
     const fresh = rec(2, new Date('2024-05-09T12:00:00Z'));
-    for (const { e, r } of [old, fresh]) await store.append(r, JSON.stringify(r), e.time.getTime());
+    for (const { e, r } of [old, fresh]) await store.append(r, JSON.stringify(r), e.time.getTime(), ['t1']);
+    const before = (await kv.list('audit/')).length;
     expect(await store.purge(now)).toBe(1);
     const keys = await kv.list('audit/');
     expect(keys.filter((k) => k.startsWith('audit/events/'))).toHaveLength(1);
-    expect(keys.filter((k) => k.startsWith('audit/idx/') && k.endsWith(old.e.eventId))).toHaveLength(0);
-    expect(keys.filter((k) => k.startsWith('audit/idx/') && k.endsWith(fresh.e.eventId)).length).toBeGreaterThan(0);
+    // The old record's five index rows, outbox row and manifest are gone with it.
+    expect(before - keys.length).toBe(1 + 5 + 1 + 1);
+    expect(keys.filter((k) => k.startsWith('audit/groups/'))).toHaveLength(1);
+    const { keys: found } = await store.scan({ startMs: 0, endMs: now.getTime(), attribute: { key: 'EventName', value: 'Op2' }, limit: 50 });
+    expect(found).toHaveLength(1);
   });
 });
 

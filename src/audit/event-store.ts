@@ -5,15 +5,28 @@
  * Over the barrier, each record is encrypted when it is appended (Barrier.sealBatch) and the group
  * is written with Barrier.writeSealed, so encryption overlaps the commit in flight.
  *
- * Layout (every key in one batch per record):
- *   audit/events/<16-digit ms>/<eventId>                  the record's JSON
- *   audit/idx/<Attribute>/<tag>/<16-digit ms>/<eventId>   empty; one per LookupEvents attribute value
- *   audit/outbox/<trail>/<16-digit ms>/<eventId>          empty; records a logging trail must deliver
- *   audit/meta/index-key                                  32 random bytes keying the index tags
+ * Layout:
+ *   audit/events/<16-digit ms>/<eventId>                 the record's JSON (one row per record)
+ *   audit/idx/<Attribute>/<tag>/<16-digit s>/<group>     the event keys (newline-separated) of one
+ *                                                        commit group's records that carry this
+ *                                                        attribute value in this second
+ *   audit/outbox/<trail>/<16-digit s>/<group>            likewise: the group's records of this second
+ *                                                        that the trail must still deliver
+ *   audit/groups/<16-digit s>/<group>                    the index rows written for that second and
+ *                                                        group (purge deletes them with the records)
+ *   audit/meta/index-key                                 32 random bytes keying the index tags
+ * Index and outbox rows are written per commit group, not per record: a group of N calls by the
+ * same caller on the same key writes N record rows and about ten shared rows, where one row per
+ * record and attribute cost nine rows a record (the audit trail's cost was dominated by them).
+ * EventId needs no index: event ids are time-ordered UUIDs ({@link eventIdAt}) whose first 48 bits
+ * are the record's millisecond, so the record's key follows from the id. Records whose id does not
+ * carry their time (written before this layout) keep a per-record row
+ * `audit/idx/EventId/<tag>/<16-digit ms>/<eventId>` with an empty value, still read by lookups.
  * Keys are stored in plaintext by the barrier, so attribute values (user names, resource ARNs) are
  * not written into them: <tag> is an HMAC-SHA256 of the value under the barrier-encrypted index key.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { eventIdMs } from '../events/index.js';
 import type { BatchOp, KVStore } from '../storage/index.js';
 import { resourceShortName, usernameOf, type CloudTrailRecord } from './record.js';
 
@@ -28,6 +41,8 @@ export const DEFAULT_RETENTION_DAYS = 90;
 const EVENTS = 'audit/events/';
 const IDX = 'audit/idx/';
 const OUTBOX = 'audit/outbox/';
+const GROUPS = 'audit/groups/';
+const SECOND = 1000;
 const INDEX_KEY = 'audit/meta/index-key';
 const EMPTY = Buffer.alloc(0);
 const NO_OPS: readonly BatchOp[] = [];
@@ -58,7 +73,15 @@ function sealingStore(kv: KVStore): SealingStore<unknown> | undefined {
 }
 
 interface Waiter {
-  /** The record's operations (empty once sealed). */
+  /** The record's key suffix. */
+  readonly key: EventKey;
+  /** `<16-digit second>`: the second of the record, for its group rows. */
+  readonly second: string;
+  /** The index-row prefixes (`audit/idx/<Attribute>/<tag>/`) this record belongs under. */
+  readonly idx: readonly string[];
+  /** Trails that must deliver the record. */
+  readonly outbox: readonly string[];
+  /** The record's own operations (empty once sealed). */
   readonly ops: readonly BatchOp[];
   /** The store's sealed batch of them, when the store seals ahead (the barrier). */
   readonly sealed: unknown;
@@ -79,15 +102,38 @@ export function eventKeyMs(k: EventKey): number {
   return Number(k.slice(0, TIME_DIGITS));
 }
 
+/** The 16-digit start of the second holding `ms`. */
+function secondOf(ms: number): string {
+  return String(ms - (ms % SECOND)).padStart(TIME_DIGITS, '0');
+}
+
+/** The event keys of a group row (a row written before group rows holds none: its key names the record). */
+function rowMembers(rowKey: string, value: Buffer | undefined, base: string): EventKey[] {
+  if (value === undefined) return [];
+  if (value.length === 0) return [rowKey.slice(base.length)];
+  return value.toString('utf8').split('\n');
+}
+
+/** An outbox row's members as last read, so delivered records can be cleared from shared rows. */
+interface OutboxView {
+  readonly rowOf: Map<EventKey, string>;
+  readonly members: Map<string, Set<EventKey>>;
+}
+
 /** The event history. Call load() (after every unseal) before use. */
 export class EventStore {
   readonly retentionMs: number;
   private readonly maxGroup: number;
   private indexKey: Buffer | undefined;
   private readonly tagCache = new Map<string, string>();
+  private readonly prefixCache = new Map<LookupAttributeKey, Map<string, string>>();
   private readonly sealer: SealingStore<unknown> | undefined;
   private queue: Waiter[] = [];
   private writing = false;
+  /** Group ids: a random prefix per load and a counter. */
+  private groupPrefix = randomBytes(6).toString('hex');
+  private groupSeq = 0;
+  private readonly outboxViews = new Map<string, OutboxView>();
 
   constructor(
     private readonly kv: KVStore,
@@ -107,6 +153,10 @@ export class EventStore {
     }
     this.indexKey = key;
     this.tagCache.clear();
+    this.prefixCache.clear();
+    this.outboxViews.clear();
+    this.groupPrefix = randomBytes(6).toString('hex');
+    this.groupSeq = 0;
   }
 
   /** Forgets the index key (at seal). */
@@ -114,6 +164,38 @@ export class EventStore {
     this.indexKey?.fill(0);
     this.indexKey = undefined;
     this.tagCache.clear();
+    this.prefixCache.clear();
+    this.outboxViews.clear();
+  }
+
+  /**
+   * `audit/idx/<attr>/<tag>/` for an attribute value, cached as one string object per value so the
+   * group's row map hashes it once (values repeat on every call).
+   */
+  private idxPrefix(attr: LookupAttributeKey, value: string): string {
+    let byValue = this.prefixCache.get(attr);
+    if (byValue === undefined) this.prefixCache.set(attr, (byValue = new Map()));
+    let p = byValue.get(value);
+    if (p === undefined) {
+      p = IDX + attr + '/' + this.tag(attr, value) + '/';
+      if (byValue.size >= TAG_CACHE_SIZE) byValue.clear();
+      byValue.set(value, p);
+    }
+    return p;
+  }
+
+  /** The index-row prefixes of a record's attribute values other than EventId (see attributeValues). */
+  private indexPrefixes(r: CloudTrailRecord): string[] {
+    const out = [this.idxPrefix('EventName', r.eventName), this.idxPrefix('ReadOnly', r.readOnly ? 'true' : 'false'), this.idxPrefix('EventSource', r.eventSource)];
+    const user = usernameOf(r);
+    if (user) out.push(this.idxPrefix('Username', user));
+    if (r.userIdentity.accessKeyId) out.push(this.idxPrefix('AccessKeyId', r.userIdentity.accessKeyId));
+    if (r.resources !== undefined && r.resources.length > 0) {
+      for (const [attr, value] of this.attributeValues(r)) {
+        if (attr === 'ResourceType' || attr === 'ResourceName') out.push(this.idxPrefix(attr, value));
+      }
+    }
+    return out;
   }
 
   /** The index tag of an attribute value (cached: names, sources and key ids repeat on every call). */
@@ -137,18 +219,21 @@ export class EventStore {
    * rejects if the write failed.
    */
   append(record: CloudTrailRecord, json: string, timeMs: number, outboxTrails: readonly string[] = []): Promise<void> {
-    let ops: BatchOp[];
-    let sealed: unknown;
+    let w: Omit<Waiter, 'resolve' | 'reject'>;
     try {
-      ops = this.opsFor(record, json, eventKeyOf(timeMs, record.eventID), outboxTrails);
+      const key = eventKeyOf(timeMs, record.eventID);
+      const ops: BatchOp[] = [{ op: 'put', key: EVENTS + key, value: Buffer.from(json, 'utf8') }];
+      const idx = this.indexPrefixes(record);
+      // An id that does not carry the record's time keeps a row of its own (see the module comment).
+      if (eventIdMs(record.eventID) !== timeMs) ops.push({ op: 'put', key: IDX + 'EventId/' + this.tag('EventId', record.eventID) + '/' + key, value: EMPTY });
       // Encrypt now, while an earlier group may be committing, rather than on the commit path.
-      if (this.sealer) sealed = this.sealer.sealBatch(ops);
+      const sealed = this.sealer ? this.sealer.sealBatch(ops) : undefined;
+      w = { key, second: secondOf(timeMs), idx, outbox: outboxTrails, ops: sealed === undefined ? ops : NO_OPS, sealed };
     } catch (e) {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      // Once sealed, only the ciphertext is kept until the write.
-      this.queue.push({ ops: sealed === undefined ? ops : NO_OPS, sealed, resolve, reject });
+      this.queue.push({ ...w, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // Start on a microtask so a synchronous burst lands in the first batch.
@@ -168,14 +253,19 @@ export class EventStore {
           group = this.queue.splice(0, this.maxGroup);
         }
         try {
+          const shared = this.groupOps(group);
           if (this.sealer) {
-            await this.sealer.writeSealed(group.map((w) => w.sealed));
+            const batches: unknown[] = new Array<unknown>(group.length + 1);
+            for (let i = 0; i < group.length; i++) batches[i] = (group[i] as Waiter).sealed;
+            batches[group.length] = this.sealer.sealBatch(shared);
+            await this.sealer.writeSealed(batches);
           } else {
             const ops: BatchOp[] = [];
             for (let i = 0; i < group.length; i++) {
               const w = group[i] as Waiter;
               for (let j = 0; j < w.ops.length; j++) ops.push(w.ops[j] as BatchOp);
             }
+            for (const op of shared) ops.push(op);
             await this.kv.batch(ops);
           }
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).resolve();
@@ -186,6 +276,43 @@ export class EventStore {
     } finally {
       this.writing = false;
     }
+  }
+
+  /** The shared rows of one commit group: index and outbox rows per second, and their manifests. */
+  private groupOps(group: readonly Waiter[]): BatchOp[] {
+    const gid = this.groupPrefix + (this.groupSeq++).toString(36);
+    // second -> row prefix (index prefix, or outbox prefix) -> member keys
+    const bySecond = new Map<string, Map<string, EventKey[]>>();
+    for (let i = 0; i < group.length; i++) {
+      const w = group[i] as Waiter;
+      let rows = bySecond.get(w.second);
+      if (rows === undefined) bySecond.set(w.second, (rows = new Map()));
+      for (let j = 0; j < w.idx.length; j++) {
+        const p = w.idx[j] as string;
+        const members = rows.get(p);
+        if (members === undefined) rows.set(p, [w.key]);
+        else members.push(w.key);
+      }
+      for (let j = 0; j < w.outbox.length; j++) {
+        const p = OUTBOX + (w.outbox[j] as string) + '/';
+        const members = rows.get(p);
+        if (members === undefined) rows.set(p, [w.key]);
+        else members.push(w.key);
+      }
+    }
+    const ops: BatchOp[] = [];
+    for (const [second, rows] of bySecond) {
+      if (rows.size === 0) continue;
+      const suffix = second + '/' + gid;
+      const manifest: string[] = [];
+      for (const [p, members] of rows) {
+        const key = p + suffix;
+        manifest.push(key);
+        ops.push({ op: 'put', key, value: Buffer.from(members.join('\n'), 'utf8') });
+      }
+      ops.push({ op: 'put', key: GROUPS + suffix, value: Buffer.from(manifest.join('\n'), 'utf8') });
+    }
+    return ops;
   }
 
   /** The index attribute values of a record (ResourceName: both the ARN and its short name). */
@@ -215,17 +342,11 @@ export class EventStore {
     return out;
   }
 
-  private indexKeys(r: CloudTrailRecord, k: EventKey): string[] {
+  /** Per-record index rows of the layout before group rows (purge removes them with old records). */
+  private legacyIndexKeys(r: CloudTrailRecord, k: EventKey): string[] {
     const keys: string[] = [];
     for (const [attr, value] of this.attributeValues(r)) keys.push(IDX + attr + '/' + this.tag(attr, value) + '/' + k);
     return keys;
-  }
-
-  private opsFor(r: CloudTrailRecord, json: string, k: EventKey, outboxTrails: readonly string[]): BatchOp[] {
-    const ops: BatchOp[] = [{ op: 'put', key: EVENTS + k, value: Buffer.from(json, 'utf8') }];
-    for (const key of this.indexKeys(r, k)) ops.push({ op: 'put', key, value: EMPTY });
-    for (const t of outboxTrails) ops.push({ op: 'put', key: OUTBOX + t + '/' + k, value: EMPTY });
-    return ops;
   }
 
   /** The stored JSON of a record, or undefined. */
@@ -235,25 +356,13 @@ export class EventStore {
   }
 
   /**
-   * Event keys newest first within [startMs, endMs], optionally only those indexed under
-   * `attribute`, strictly older than `before`; at most `limit` (plus whether more exist).
+   * Visits the keys under `base` + 16-digit time in [lo, hi], newest prefix first: depth-first over
+   * decimal prefixes of the timestamp, listing a prefix once it is narrower than `leaf` digits of
+   * width (adapting to how dense the history is). `visit` returns false to stop.
    */
-  async scan(q: {
-    readonly startMs: number;
-    readonly endMs: number;
-    readonly attribute?: { readonly key: LookupAttributeKey; readonly value: string };
-    readonly before?: EventKey;
-    readonly limit: number;
-  }): Promise<{ keys: EventKey[]; more: boolean }> {
-    const base = q.attribute ? IDX + q.attribute.key + '/' + this.tag(q.attribute.key, q.attribute.value) + '/' : EVENTS;
-    let hi = Math.min(q.endMs, MAX_MS);
-    if (q.before !== undefined) hi = Math.min(hi, eventKeyMs(q.before));
-    const lo = Math.max(0, q.startMs);
-    const keys: EventKey[] = [];
-    if (lo > hi) return { keys, more: false };
-    // Depth-first over decimal prefixes of the timestamp, highest first. A prefix is listed once it
-    // is narrower than `leaf` digits of width; the width adapts to how dense the history is.
-    let leafDigits = 8;
+  private async walk(base: string, lo: number, hi: number, minLeafDigits: number, visit: (listed: string[]) => Promise<boolean>): Promise<void> {
+    if (lo > hi) return;
+    let leafDigits = Math.max(8, minLeafDigits);
     const stack: string[] = [ROOT_PREFIX];
     while (stack.length > 0) {
       const p = stack.pop() as string;
@@ -268,33 +377,147 @@ export class EventStore {
         continue;
       }
       const listed = await this.kv.list(base + p);
+      if (!(await visit(listed))) return;
       const n = listed.length;
-      for (let i = n - 1; i >= 0; i--) {
-        const k = (listed[i] as string).slice(base.length);
-        if (q.before !== undefined && k >= q.before) continue;
-        if (keys.length === q.limit) return { keys, more: true };
-        keys.push(k);
-      }
-      if (n > 2000 && leafDigits > 4) leafDigits--;
+      if (n > 2000 && leafDigits > Math.max(4, minLeafDigits)) leafDigits--;
       else if (n < 20 && leafDigits < 9) leafDigits++;
     }
-    return { keys, more: false };
+  }
+
+  /**
+   * Event keys newest first within [startMs, endMs], optionally only those indexed under
+   * `attribute`, strictly older than `before`; at most `limit` (plus whether more exist).
+   */
+  async scan(q: {
+    readonly startMs: number;
+    readonly endMs: number;
+    readonly attribute?: { readonly key: LookupAttributeKey; readonly value: string };
+    readonly before?: EventKey;
+    readonly limit: number;
+  }): Promise<{ keys: EventKey[]; more: boolean }> {
+    let hi = Math.min(q.endMs, MAX_MS);
+    if (q.before !== undefined) hi = Math.min(hi, eventKeyMs(q.before));
+    const lo = Math.max(0, q.startMs);
+    const keys: EventKey[] = [];
+    let more = false;
+    const take = (k: EventKey): boolean => {
+      if (q.before !== undefined && k >= q.before) return true;
+      if (keys.length === q.limit) {
+        more = true;
+        return false;
+      }
+      keys.push(k);
+      return true;
+    };
+    if (lo > hi) return { keys, more };
+    const attr = q.attribute;
+    if (attr?.key === 'EventId') {
+      const ms = eventIdMs(attr.value);
+      if (ms !== undefined) {
+        // The id carries its record's time: the key is known, only its presence is to be checked.
+        const k = eventKeyOf(ms, attr.value);
+        if (ms >= lo && ms <= hi && (await this.kv.get(EVENTS + k)) !== undefined) take(k);
+        return { keys, more };
+      }
+    }
+    if (!attr || attr.key === 'EventId') {
+      // Whole records (one row each), or the per-record EventId rows of ids without a time.
+      const base = attr ? IDX + 'EventId/' + this.tag('EventId', attr.value) + '/' : EVENTS;
+      await this.walk(base, lo, hi, 0, async (listed) => {
+        for (let i = listed.length - 1; i >= 0; i--) if (!take((listed[i] as string).slice(base.length))) return false;
+        return true;
+      });
+      return { keys, more };
+    }
+    // Group rows are keyed by whole seconds: walk whole seconds (prefixes at least 3 digits wide),
+    // then keep each row's members within [lo, hi], newest first.
+    const base = IDX + attr.key + '/' + this.tag(attr.key, attr.value) + '/';
+    await this.walk(base, lo - (lo % SECOND), hi - (hi % SECOND) + SECOND - 1, 3, async (listed) => {
+      if (listed.length === 0) return true;
+      const found: EventKey[] = [];
+      for (const row of listed) {
+        for (const k of rowMembers(row, await this.kv.get(row), base)) {
+          const ms = eventKeyMs(k);
+          if (ms >= lo && ms <= hi) found.push(k);
+        }
+      }
+      found.sort();
+      for (let i = found.length - 1; i >= 0; i--) if (!take(found[i] as string)) return false;
+      return true;
+    });
+    return { keys, more };
   }
 
   /** Event keys waiting for delivery to `trail`, oldest first. */
   async outbox(trail: string): Promise<EventKey[]> {
     const prefix = OUTBOX + trail + '/';
-    return (await this.kv.list(prefix)).map((k) => k.slice(prefix.length));
+    const view: OutboxView = { rowOf: new Map(), members: new Map() };
+    const keys: EventKey[] = [];
+    for (const row of await this.kv.list(prefix)) {
+      const members = rowMembers(row, await this.kv.get(row), prefix);
+      if (members.length === 0) continue;
+      view.members.set(row, new Set(members));
+      for (const k of members) {
+        view.rowOf.set(k, row);
+        keys.push(k);
+      }
+    }
+    this.outboxViews.set(trail, view);
+    return keys.sort();
   }
 
-  /** Batch operations that clear delivered outbox entries (the caller commits them with its state). */
+  /**
+   * Batch operations that clear delivered outbox entries (the caller commits them with its state):
+   * a row whose records are all delivered is deleted, a row with records left is rewritten with them.
+   * `keys` come from the last {@link outbox} call for the trail.
+   */
   outboxClearOps(trail: string, keys: readonly EventKey[]): BatchOp[] {
-    return keys.map((k) => ({ op: 'delete', key: OUTBOX + trail + '/' + k }));
+    const view = this.outboxViews.get(trail);
+    const ops: BatchOp[] = [];
+    const touched = new Set<string>();
+    for (const k of keys) {
+      const row = view?.rowOf.get(k);
+      if (row === undefined || !view) {
+        ops.push({ op: 'delete', key: OUTBOX + trail + '/' + k });
+        continue;
+      }
+      view.rowOf.delete(k);
+      view.members.get(row)?.delete(k);
+      touched.add(row);
+    }
+    for (const row of touched) {
+      const left = view?.members.get(row);
+      if (!left || left.size === 0) {
+        view?.members.delete(row);
+        ops.push({ op: 'delete', key: row });
+      } else ops.push({ op: 'put', key: row, value: Buffer.from([...left].join('\n'), 'utf8') });
+    }
+    return ops;
   }
 
   /** Removes records older than the retention window, with their index and outbox entries. */
   async purge(now: Date): Promise<number> {
     const cutoff = now.getTime() - this.retentionMs;
+    // Group rows of seconds wholly before the cutoff, through their manifests.
+    const secondsEnd = cutoff - (cutoff % SECOND) - 1;
+    for (;;) {
+      const manifests: string[] = [];
+      await this.walk(GROUPS, 0, secondsEnd, 3, async (listed) => {
+        for (const m of listed) {
+          manifests.push(m);
+          if (manifests.length >= 256) return false;
+        }
+        return true;
+      });
+      if (manifests.length === 0) break;
+      const ops: BatchOp[] = [];
+      for (const m of manifests) {
+        const v = await this.kv.get(m);
+        if (v && v.length > 0) for (const row of v.toString('utf8').split('\n')) ops.push({ op: 'delete', key: row });
+        ops.push({ op: 'delete', key: m });
+      }
+      await this.kv.batch(ops);
+    }
     let removed = 0;
     for (;;) {
       const { keys } = await this.scan({ startMs: 0, endMs: cutoff - 1, limit: 256 });
@@ -302,10 +525,13 @@ export class EventStore {
       const ops: BatchOp[] = [];
       for (const k of keys) {
         ops.push({ op: 'delete', key: EVENTS + k });
+        const eventId = k.slice(TIME_DIGITS + 1);
+        // Records written with group rows have time-carrying ids and no rows of their own.
+        if (eventIdMs(eventId) === eventKeyMs(k)) continue;
         const json = await this.getJson(k);
         if (json === undefined) continue;
         try {
-          for (const key of this.indexKeys(JSON.parse(json) as CloudTrailRecord, k)) ops.push({ op: 'delete', key });
+          for (const key of this.legacyIndexKeys(JSON.parse(json) as CloudTrailRecord, k)) ops.push({ op: 'delete', key });
         } catch {
           // An unreadable record still goes; its index entries point nowhere and are skipped by lookups.
         }
@@ -317,8 +543,8 @@ export class EventStore {
 
   /** Removes every outbox entry of a deleted trail. */
   async dropOutbox(trail: string): Promise<void> {
-    const keys = await this.outbox(trail);
-    for (let i = 0; i < keys.length; i += 512) await this.kv.batch(this.outboxClearOps(trail, keys.slice(i, i + 512)));
+    const rows = await this.kv.list(OUTBOX + trail + '/');
+    this.outboxViews.delete(trail);
+    for (let i = 0; i < rows.length; i += 512) await this.kv.batch(rows.slice(i, i + 512).map((key) => ({ op: 'delete' as const, key })));
   }
 }
-

@@ -110,11 +110,16 @@ export class AuditTrail {
    * The ApiServer's event sink: the call's CloudTrail record is durably in the event history (and
    * in the outbox of every trail that must deliver it) when the returned promise resolves.
    */
-  readonly sink = async (event: ApiCallEvent): Promise<void> => {
-    if (!this.loaded) throw new Error('the audit trail is not loaded');
-    const record = toCloudTrailRecord(event, this.opts.accountId);
-    const ms = event.time.getTime();
-    await this.events.append(record, JSON.stringify(record), ms, this.delivery.targetsFor(record, ms));
+  readonly sink = (event: ApiCallEvent): Promise<void> => {
+    try {
+      if (!this.loaded) throw new Error('the audit trail is not loaded');
+      const record = toCloudTrailRecord(event, this.opts.accountId);
+      const ms = event.time.getTime();
+      // The append's own promise, not another async layer: this runs for every call.
+      return this.events.append(record, JSON.stringify(record), ms, this.delivery.targetsFor(record, ms));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   };
 
   /** The CloudTrail API. */

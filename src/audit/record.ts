@@ -106,8 +106,16 @@ export function scrub(v: unknown, depth = 0): unknown {
 
 /** ISO-8601 without milliseconds, as CloudTrail prints eventTime: 2024-05-01T12:34:56Z. */
 export function cloudTrailTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const sec = Math.floor(d.getTime() / 1000);
+  if (sec === lastSecond) return lastSecondText;
+  const text = d.toISOString().slice(0, 19) + 'Z';
+  lastSecond = sec;
+  lastSecondText = text;
+  return text;
 }
+// Calls arrive many per second: the text of the last second is kept.
+let lastSecond = NaN;
+let lastSecondText = '';
 
 /** CloudTrail's userIdentity for an event identity. Failed authentication yields type 'Unknown'. */
 export function userIdentityOf(id: EventIdentity, recipientAccountId: string): UserIdentity {
@@ -165,8 +173,22 @@ export function userIdentityOf(id: EventIdentity, recipientAccountId: string): U
 
 const ARN_ACCOUNT = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/;
 
-/** Converts one API call event to its CloudTrail record. */
+/**
+ * Converts one API call event to its CloudTrail record. The audit trail's sink and GuardDuty's live
+ * source both convert every call: the record is built once per event and shared (callers must not
+ * modify it).
+ */
 export function toCloudTrailRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRecord {
+  const known = converted.get(e);
+  if (known !== undefined && known.account === recipientAccountId) return known.record;
+  const record = buildRecord(e, recipientAccountId);
+  converted.set(e, { account: recipientAccountId, record });
+  return record;
+}
+
+const converted = new WeakMap<ApiCallEvent, { readonly account: string; readonly record: CloudTrailRecord }>();
+
+function buildRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRecord {
   const hideResponse = e.errorCode !== undefined || (e.eventSource === 'kms.amazonaws.com' && KMS_CRYPTO_OPERATIONS.has(e.operation));
   const resources: RecordResource[] = [];
   for (let i = 0; i < e.resources.length; i++) {

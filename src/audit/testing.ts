@@ -1,6 +1,6 @@
 /** Test helpers for the audit trail: API-call events, request contexts, and calling operations like the server does. */
 import { randomUUID } from 'node:crypto';
-import type { ApiCallEvent, EventIdentity } from '../events/index.js';
+import { eventIdAt, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { RequestContext, ServiceDefinition } from '../http/service.js';
 import type { Principal } from '../iam/index.js';
 
@@ -21,10 +21,11 @@ export const ROLE_IDENTITY: EventIdentity = {
 
 /** An ApiCallEvent with sensible defaults. */
 export function apiEvent(over: Partial<ApiCallEvent> = {}): ApiCallEvent {
+  const time = over.time ?? new Date('2024-05-01T12:00:00.123Z');
   return {
-    time: new Date('2024-05-01T12:00:00.123Z'),
+    time,
     requestId: randomUUID(),
-    eventId: randomUUID(),
+    eventId: eventIdAt(time.getTime()),
     identity: USER_IDENTITY,
     sourceIp: '198.51.100.7',
     userAgent: 'aws-cli/2.15.0',

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { eventIdAt } from '../events/index.js';
 import type { IamStore } from '../iam/index.js';
 import type { Finding } from './findings.js';
 import type { FindingEvent, GuardDuty } from './guardduty.js';
@@ -202,7 +203,7 @@ export class Responder {
       responseElements: resp,
       ...(error ? { errorCode: error.code, errorMessage: error.message } : {}),
       requestID: randomUUID(),
-      eventID: randomUUID(),
+      eventID: eventIdAt(Math.floor(t.getTime() / 1000) * 1000), // eventTime has whole seconds
       readOnly: false,
       ...(resources.length ? { resources: resources.map((x) => ({ ...x, accountId: this.deps.accountId })) } : {}),
       eventType: 'AwsApiCall',

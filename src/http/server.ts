@@ -15,7 +15,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts } from '../auth/index.js';
 import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
-import { apiCallHasSubscribers, publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
+import { apiCallHasSubscribers, eventIdAt, publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { Principal } from '../iam/principal.js';
 import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/index.js';
 import { globalConditionContext, requestTagsOf } from './condition-context.js';
@@ -361,7 +361,7 @@ export class ApiServer {
       const event: ApiCallEvent = {
         time: now,
         requestId,
-        eventId: randomUUID(),
+        eventId: eventIdAt(now.getTime()),
         identity: identityOf(principal, accessKeyId),
         sourceIp,
         userAgent,

@@ -6,7 +6,7 @@
  * through the barrier, so a restart compares against what was seen before it.
  */
 import { randomUUID } from 'node:crypto';
-import type { ApiCallEvent } from '../events/index.js';
+import { eventIdAt, type ApiCallEvent } from '../events/index.js';
 import type { KVStore } from '../storage/index.js';
 import type { ControlStatus, PostureReport } from './types.js';
 
@@ -125,10 +125,11 @@ export class PostureMonitor {
   }
 
   private event(report: PostureReport, c: PostureReport['controls'][number], previous: ControlStatus): ApiCallEvent {
+    const time = new Date(report.generatedAt);
     return {
-      time: new Date(report.generatedAt),
+      time,
       requestId: randomUUID(),
-      eventId: randomUUID(),
+      eventId: eventIdAt(time.getTime()),
       // The platform itself acts, recorded as CloudTrail records a service acting on its own.
       identity: { type: 'AWSService', invokedBy: POSTURE_EVENT_SOURCE },
       sourceIp: POSTURE_EVENT_SOURCE,
