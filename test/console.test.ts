@@ -6,16 +6,19 @@
  * GuardDuty finding, run the posture view, and see AccessDenied explained for a user without
  * permissions. Screenshots of each page go to test-results/console/*.png (not committed).
  * GuardDuty, Shield and posture steps run only when this server has those APIs (checked first).
+ * The last group tests DataTable (src/console/app/table.tsx) at DOM level in a blank page.
  */
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { DescribeSubscriptionCommand, ListProtectionsCommand, ShieldClient } from '@aws-sdk/client-shield';
 import { GetWebACLForResourceCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { GuardDutyClient, ListDetectorsCommand, CreateDetectorCommand, CreateSampleFindingsCommand, ListFindingsCommand } from '@aws-sdk/client-guardduty';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { build } from 'vite';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, ROOT_KEY, removeDir, startServer, tempDataDir, type TestServer } from './helpers/server.js';
@@ -247,10 +250,37 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
     }
     let detectorId = (await gd.send(new ListDetectorsCommand({}))).DetectorIds?.[0];
     detectorId ??= (await gd.send(new CreateDetectorCommand({ Enable: true }))).DetectorId as string;
-    await gd.send(new CreateSampleFindingsCommand({ DetectorId: detectorId, FindingTypes: ['Recon:IAMUser/MaliciousIPCaller'] }));
+    const types = ['Recon:IAMUser/MaliciousIPCaller', 'Backdoor:EC2/Spambot', 'CryptoCurrency:EC2/BitcoinTool.B'];
+    await gd.send(new CreateSampleFindingsCommand({ DetectorId: detectorId, FindingTypes: types }));
     await page.getByRole('link', { name: 'GuardDuty', exact: true }).click();
     const open = page.getByRole('button', { name: 'Recon:IAMUser/MaliciousIPCaller' }).first();
     await open.waitFor();
+    // DataTable sorting: the header buttons and the "Sort by" field drive the same API sort,
+    // and the sorted column carries aria-sort.
+    const table = page.locator('table.findings');
+    const sorted = () => table.locator('th[aria-sort]').evaluateAll((ths) => ths.map((th) => `${th.textContent ?? ''} ${th.getAttribute('aria-sort') ?? ''}`));
+    const typeCells = () => table.locator('tbody tr td:nth-child(3)').allTextContents();
+    await expect(sorted()).resolves.toEqual(['Last seen▼ descending']);
+    // Every type shown (the sample findings and any the detectors raised), in code-unit order.
+    const shown = (await typeCells()).sort();
+    expect(shown).toEqual(expect.arrayContaining(types));
+    await expect(table.locator('th[scope="col"]').count()).resolves.toBe(7);
+    await table.getByRole('button', { name: 'Type', exact: true }).click();
+    await expect.poll(sorted).toEqual(['Type▲ ascending']);
+    await expect(page.getByLabel('Sort by').inputValue()).resolves.toBe('type');
+    await expect.poll(typeCells).toEqual(shown);
+    await table.getByRole('button', { name: 'Type', exact: true }).click();
+    await expect.poll(sorted).toEqual(['Type▼ descending']);
+    await expect.poll(typeCells).toEqual([...shown].reverse());
+    await page.getByLabel('Sort by').selectOption('updatedAt');
+    await expect.poll(sorted).toEqual(['Last seen▼ descending']);
+    // DataTable selection: a row's checkbox enables "Archive selected".
+    const archiveSelected = page.getByRole('button', { name: 'Archive selected' });
+    await expect(archiveSelected.isDisabled()).resolves.toBe(true);
+    await page.getByLabel('Select finding Backdoor:EC2/Spambot').check();
+    await expect.poll(() => archiveSelected.isEnabled()).toBe(true);
+    await page.getByLabel('Select finding Backdoor:EC2/Spambot').uncheck();
+    await expect.poll(() => archiveSelected.isDisabled()).toBe(true);
     await open.click();
     const raw = page.getByLabel('Raw JSON');
     const finding = JSON.parse(await raw.inputValue()) as { id: string; type: string };
@@ -272,6 +302,38 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
     await row.waitFor();
     await expect(row.textContent()).resolves.toContain('kms.amazonaws.com');
     await shot('audit');
+  });
+
+  it('pages the event history with "Load more events" while LookupEvents gives a NextToken', async () => {
+    // More than one page (50) of ListKeys events; count them through the API, all pages.
+    const kms = new KMSClient(sdk());
+    for (let i = 0; i < 60; i++) await kms.send(new ListKeysCommand({}));
+    const trail = new CloudTrailClient(sdk());
+    const countEvents = async (): Promise<number> => {
+      let n = 0;
+      let token: string | undefined;
+      const since = new Date(Date.now() - 24 * 3600_000);
+      do {
+        const r = await trail.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'ListKeys' }], StartTime: since, ...(token ? { NextToken: token } : {}) }));
+        n += r.Events?.length ?? 0;
+        token = r.NextToken;
+      } while (token);
+      return n;
+    };
+    await expect.poll(countEvents, { timeout: 10_000, interval: 250 }).toBeGreaterThanOrEqual(60);
+    const total = await countEvents();
+    expect(total).toBeLessThanOrEqual(100);
+    await page.getByLabel('Attribute value').fill('ListKeys');
+    await page.getByRole('button', { name: 'Search events' }).click();
+    const card = page.locator('.card', { has: page.getByRole('heading', { name: 'Event history' }) });
+    const rows = card.locator('tbody tr');
+    const more = card.getByRole('button', { name: 'Load more events' });
+    await more.waitFor();
+    await expect(rows.count()).resolves.toBe(50);
+    await more.click();
+    await expect.poll(() => rows.count()).toBe(total);
+    await expect(more.count()).resolves.toBe(0);
+    await expect(rows.locator('summary').allTextContents()).resolves.toEqual(new Array<string>(total).fill('ListKeys'));
   });
 
   it('runs the posture view', async (ctx) => {
@@ -333,5 +395,130 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
 
   it('ran without Content-Security-Policy violations', () => {
     expect((globalThis as { cspErrors?: string[] }).cspErrors).toEqual([]);
+  });
+});
+
+/**
+ * Bundles DataTable (src/console/app/table.tsx) with Preact for a blank page: `window.harness`
+ * holds h, render, useState, DataTable and nextSort.
+ */
+async function tableHarness(): Promise<string> {
+  const entry = `import { h, render } from 'preact'; import { useState } from 'preact/hooks'; import { DataTable, nextSort } from ${JSON.stringify(join(ROOT, 'src/console/app/table.tsx'))}; window.harness = { h, render, useState, DataTable, nextSort };`;
+  const out = await build({
+    configFile: false,
+    logLevel: 'silent',
+    root: ROOT,
+    oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+    plugins: [{ name: 'table-harness', resolveId: (id: string) => (id === 'virtual:harness' ? '\0harness' : undefined), load: (id: string) => (id === '\0harness' ? entry : undefined) }],
+    build: { write: false, minify: false, rollupOptions: { input: 'virtual:harness', output: { format: 'iife' } } },
+  });
+  const chunk = (Array.isArray(out) ? out : [out]).flatMap((o) => ('output' in o ? o.output : [])).find((f) => f.type === 'chunk');
+  if (!chunk || chunk.type !== 'chunk') throw new Error('the DataTable harness did not build');
+  return chunk.code;
+}
+
+/** In the page: renders a DataTable of two rows (or none) with sorting, row clicks, selection and paging; `window.log` records the callbacks. */
+const MOUNT = `window.mount = (rows) => {
+  const { h, render, useState, DataTable, nextSort } = window.harness;
+  window.log = [];
+  const columns = [
+    { header: 'Name', sortKey: 'name', cell: (r) => r.name },
+    { header: 'N', sortKey: 'n', width: 'narrow', cell: (r) => String(r.n) },
+    { header: 'Action', cell: (r) => h('button', { type: 'button', onClick: () => window.log.push('act:' + r.id) }, 'Act ' + r.name) },
+  ];
+  function App() {
+    const [sort, setSort] = useState(undefined);
+    const [selected, setSelected] = useState(new Set());
+    window.selected = [...selected];
+    const shown = sort ? rows.slice().sort((a, b) => (a[sort.key] < b[sort.key] ? -1 : a[sort.key] > b[sort.key] ? 1 : 0) * (sort.dir === 'ascending' ? 1 : -1)) : rows;
+    return h(DataTable, {
+      columns, rows: shown, rowKey: (r) => r.id, keyAttr: 'data-id', empty: 'Nothing here.',
+      sort, onSort: (key) => setSort(nextSort(sort, key, 'ascending')),
+      onRowClick: (r) => window.log.push('row:' + r.id),
+      selection: { selected, onChange: setSelected, label: (r) => 'Select ' + r.name },
+      paging: { next: true, loading: false, onMore: () => window.log.push('more'), label: 'Load more things' },
+    });
+  }
+  const root = document.getElementById('root');
+  render(null, root);
+  render(h(App, {}), root);
+};`;
+
+describe.skipIf(!HAVE_CHROMIUM)('DataTable in headless Chromium (DOM level)', () => {
+  let tpage: Page;
+  const ids = () => tpage.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-id')));
+  const log = () => tpage.evaluate(() => (globalThis as unknown as { log: string[] }).log.splice(0));
+  const mount = (rows: { id: string; name: string; n: number }[]) => tpage.evaluate((r) => (globalThis as unknown as { mount: (x: unknown) => void }).mount(r), rows);
+  const ROWS = [
+    { id: 'a', name: 'Alpha', n: 2 },
+    { id: 'b', name: 'Bravo', n: 1 },
+  ];
+
+  beforeAll(async () => {
+    const code = await tableHarness();
+    tpage = await browser.newPage();
+    await tpage.setContent('<main id="root"></main>');
+    await tpage.addScriptTag({ content: code });
+    await tpage.addScriptTag({ content: MOUNT });
+  }, 60_000);
+  afterAll(async () => {
+    await tpage?.close();
+  });
+
+  it('shows the empty text instead of a table, and header cells with scope="col" otherwise', async () => {
+    await mount([]);
+    await expect(tpage.locator('table').count()).resolves.toBe(0);
+    await expect(tpage.locator('p.empty').textContent()).resolves.toBe('Nothing here.');
+    await mount(ROWS);
+    await expect(tpage.locator('thead th').evaluateAll((ths) => ths.map((th) => `${th.getAttribute('scope')}:${th.textContent}`))).resolves.toEqual(['col:Select', 'col:Name↕', 'col:N↕', 'col:Action']);
+    await expect(tpage.locator('thead th').nth(2).getAttribute('class')).resolves.toBe('col-narrow');
+    await expect(ids()).resolves.toEqual(['a', 'b']);
+    await expect(tpage.locator('th[aria-sort]').count()).resolves.toBe(0);
+  });
+
+  it('sorts with the header buttons and marks the sorted column with aria-sort', async () => {
+    await mount(ROWS);
+    const sortState = () => tpage.locator('th[aria-sort]').evaluateAll((ths) => ths.map((th) => `${th.textContent}:${th.getAttribute('aria-sort')}`));
+    await tpage.getByRole('button', { name: 'Name', exact: true }).click();
+    await expect.poll(sortState).toEqual(['Name▲:ascending']);
+    await expect(ids()).resolves.toEqual(['a', 'b']);
+    await tpage.getByRole('button', { name: 'Name', exact: true }).click();
+    await expect.poll(sortState).toEqual(['Name▼:descending']);
+    await expect(ids()).resolves.toEqual(['b', 'a']);
+    await tpage.getByRole('button', { name: 'N', exact: true }).click();
+    await expect.poll(sortState).toEqual(['N▲:ascending']);
+    await expect(ids()).resolves.toEqual(['b', 'a']);
+  });
+
+  it('makes rows focusable and clickable (mouse, Enter, Space) while controls in a row keep their own clicks', async () => {
+    await mount(ROWS);
+    const row = tpage.locator('tr[data-id="a"]');
+    await expect(row.getAttribute('tabindex')).resolves.toBe('0');
+    await row.getByRole('cell', { name: 'Alpha', exact: true }).click();
+    await expect(log()).resolves.toEqual(['row:a']);
+    await tpage.getByRole('button', { name: 'Act Bravo' }).click();
+    await expect(log()).resolves.toEqual(['act:b']);
+    await row.focus();
+    await tpage.keyboard.press('Enter');
+    await tpage.keyboard.press(' ');
+    await expect(log()).resolves.toEqual(['row:a', 'row:a']);
+    await tpage.getByRole('button', { name: 'Act Alpha' }).focus();
+    await tpage.keyboard.press('Enter');
+    await expect(log()).resolves.toEqual(['act:a']);
+    await tpage.getByLabel('Select Bravo').check();
+    await expect(log()).resolves.toEqual([]);
+  });
+
+  it('selects rows with labelled checkboxes and asks for more with "Load more"', async () => {
+    await mount(ROWS);
+    const selected = () => tpage.evaluate(() => (globalThis as unknown as { selected: string[] }).selected);
+    await tpage.getByLabel('Select Bravo').check();
+    await expect.poll(selected).toEqual(['b']);
+    await tpage.getByLabel('Select Alpha').check();
+    await expect.poll(selected).toEqual(['b', 'a']);
+    await tpage.getByLabel('Select Bravo').uncheck();
+    await expect.poll(selected).toEqual(['a']);
+    await tpage.getByRole('button', { name: 'Load more things' }).click();
+    await expect(log()).resolves.toEqual(['more']);
   });
 });

@@ -9,6 +9,7 @@ import { OverviewPage } from './pages/overview.tsx';
 import { PosturePage } from './pages/posture.tsx';
 import { ShieldPage } from './pages/shield.tsx';
 import { WafPage } from './pages/waf.tsx';
+import { useSubmit } from './ui.tsx';
 import './styles.css';
 
 /** The pages, in navigation order: link text and path under /console/. */
@@ -40,26 +41,16 @@ function SignIn({ onSignedIn }: { onSignedIn: (s: Session) => void }) {
   const [akid, setAkid] = useState('');
   const [secret, setSecret] = useState('');
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const health = (await (await publicGet('/_bulwark/health')).json()) as { region: string; accountId: string; sealed: boolean };
-      if (health.sealed) throw new Error('Bulwark is sealed. Unseal it with `bulwark operator unseal`, then sign in.');
-      const s: Session = { accessKeyId: akid.trim(), secretAccessKey: secret.trim(), ...(token.trim() ? { sessionToken: token.trim() } : {}), region: health.region, accountId: health.accountId };
-      const doc = await clients(s).sts('GetCallerIdentity');
-      s.arn = xmlText(doc, 'Arn');
-      setSecret('');
-      onSignedIn(s);
-    } catch (err) {
-      setError(err instanceof ApiError ? `${err.code}: ${err.message}` : (err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error: failure, submit } = useSubmit(async () => {
+    const health = (await (await publicGet('/_bulwark/health')).json()) as { region: string; accountId: string; sealed: boolean };
+    if (health.sealed) throw new Error('Bulwark is sealed. Unseal it with `bulwark operator unseal`, then sign in.');
+    const s: Session = { accessKeyId: akid.trim(), secretAccessKey: secret.trim(), ...(token.trim() ? { sessionToken: token.trim() } : {}), region: health.region, accountId: health.accountId };
+    const doc = await clients(s).sts('GetCallerIdentity');
+    s.arn = xmlText(doc, 'Arn');
+    setSecret('');
+    onSignedIn(s);
+  });
+  const error = failure === undefined ? undefined : failure instanceof ApiError ? `${failure.code}: ${failure.message}` : (failure as Error).message;
   return (
     <main id="main" class="signin">
       <h1>Sign in to Bulwark</h1>

@@ -1,9 +1,10 @@
-/** Shared console components: async loading, error explanations, tables, JSON editor, charts. */
+/** Shared console components: async loading and paging, error explanations, facts, form actions, JSON editor, charts (tables: table.tsx). */
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { ApiError } from './aws.ts';
+import type { Paging } from './table.tsx';
 
 /** State of one asynchronous load. */
 export interface Loaded<T> {
@@ -30,6 +31,109 @@ export function useLoad<T>(fn: () => Promise<T>, deps: unknown[] = []): Loaded<T
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
+}
+
+/** One page of a paged API answer: its items and the NextToken, if any. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly next?: string | undefined;
+}
+
+/** A paged load: the rows of every page loaded so far, and `paging` for DataTable's "Load more". */
+export interface Paged<T> extends Loaded<T[]> {
+  readonly paging: Paging;
+}
+
+/**
+ * Loads the first page with `fetchPage()` (on mount and when `deps` change, like useLoad);
+ * "Load more" appends `fetchPage(NextToken)`. A new first page drops the pages appended before.
+ */
+export function usePaged<T>(fetchPage: (token?: string) => Promise<Page<T>>, deps: unknown[] = [], label = 'Load more'): Paged<T> {
+  const first = useLoad(() => fetchPage(), deps);
+  const [more, setMore] = useState<{ base?: Page<T>; items: T[]; next?: string | undefined; loading: boolean; error?: unknown }>({ items: [], loading: false });
+  const base = first.data;
+  const cur = more.base === base ? more : { base, items: [], next: base?.next, loading: false };
+  const onMore = () => {
+    const token = cur.next;
+    if (token === undefined || cur.loading) return;
+    setMore({ ...cur, loading: true, error: undefined });
+    const same = (m: typeof more) => m.base === base;
+    fetchPage(token).then(
+      (p) => setMore((m) => (same(m) ? { base, items: [...m.items, ...p.items], next: p.next, loading: false } : m)),
+      (error: unknown) => setMore((m) => (same(m) ? { ...m, loading: false, error } : m)),
+    );
+  };
+  return {
+    loading: first.loading,
+    error: first.error,
+    reload: first.reload,
+    ...(base ? { data: [...base.items, ...cur.items] } : {}),
+    paging: { next: cur.next !== undefined, loading: cur.loading, onMore, label, ...(cur.error !== undefined ? { error: <ErrorBox error={cur.error} what="loading more" /> } : {}) },
+  };
+}
+
+/** A form submission: `submit` runs `fn` (default prevented), `busy` while it runs, `error` when it threw. */
+export function useSubmit(fn: () => Promise<unknown>): { busy: boolean; error: unknown; submit: (e: Event) => Promise<void> } {
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
+/** An action's outcome: a status message and/or the error explained. */
+export function Outcome({ message, error }: { message?: string | undefined; error?: unknown }) {
+  return (
+    <>
+      {message ? (
+        <p class="ok" role="status">
+          {message}
+        </p>
+      ) : null}
+      {error ? <ErrorBox error={error} /> : null}
+    </>
+  );
+}
+
+/** A key/value detail list (`<dl class="facts">`). */
+export function Facts({ items }: { items: [ComponentChildren, ComponentChildren][] }) {
+  return (
+    <dl class="facts">
+      {items.map(([k, v]) => (
+        <>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </>
+      ))}
+    </dl>
+  );
+}
+
+/** A form's error (explained) and its submit and Cancel buttons. */
+export function FormActions({ submit, onCancel, busy = false, danger = false, error, what }: { submit: string; onCancel: () => void; busy?: boolean; danger?: boolean; error?: unknown; what?: string }) {
+  return (
+    <>
+      {error ? <ErrorBox error={error} {...(what ? { what } : {})} /> : null}
+      <div class="actions">
+        <button type="submit" class={danger ? 'danger' : undefined} disabled={busy}>
+          {submit}
+        </button>
+        <button type="button" class="secondary" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
 }
 
 /** Explains an error: AccessDenied names the missing permission; a missing API says so. */
@@ -86,6 +190,27 @@ export function Async<T>({ state, what, children }: { state: Loaded<T>; what?: s
 /** An empty-state message. */
 export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="empty">{children}</p>;
+}
+
+/** A list (`ul.plain` unless `class` says otherwise) of `items`, or the `empty` message. */
+export function ItemList<T>({ items, empty, item, class: cls = 'plain', label }: { items: readonly T[]; empty: ComponentChildren; item: (x: T) => ComponentChildren; class?: string; label?: string }) {
+  if (items.length === 0) return <Empty>{empty}</Empty>;
+  return (
+    <ul class={cls} aria-label={label}>
+      {items.map((x) => (
+        <li>{item(x)}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** ItemList of a load's items, with its loading and error states. */
+export function AsyncList<T>({ state, what, ...list }: { state: Loaded<readonly T[]>; what?: string; empty: ComponentChildren; item: (x: T) => ComponentChildren; class?: string; label?: string }) {
+  return (
+    <Async state={state} {...(what ? { what } : {})}>
+      {(items) => <ItemList items={items} {...list} />}
+    </Async>
+  );
 }
 
 /** A card section with a heading. */
@@ -148,14 +273,7 @@ export function JsonEditor({ label, initial, onSave, onCancel, saveLabel = 'Save
           {error}
         </p>
       ) : null}
-      <div class="actions">
-        <button type="submit" disabled={busy}>
-          {saveLabel}
-        </button>
-        <button type="button" class="secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit={saveLabel} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -2,7 +2,8 @@
 import { useState } from 'preact/hooks';
 import type { Clients, Json } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
-import { Async, Card, Empty, ErrorBox, fmtTime, useLoad } from '../ui.tsx';
+import { DataTable, type Column } from '../table.tsx';
+import { Async, Card, ErrorBox, fmtTime, useLoad, usePaged } from '../ui.tsx';
 
 const KEYS = ['EventName', 'Username', 'EventSource', 'ResourceName', 'ResourceType', 'AccessKeyId', 'ReadOnly', 'EventId'];
 
@@ -11,6 +12,22 @@ function localInput(d: Date): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+const EVENT_COLUMNS: Column<Json>[] = [
+  { header: 'Time', cell: (ev) => fmtTime(ev.EventTime) },
+  {
+    header: 'Event',
+    cell: (ev) => (
+      <details>
+        <summary>{String(ev.EventName)}</summary>
+        <pre class="evidence">{prettyJson(String(ev.CloudTrailEvent ?? '{}'))}</pre>
+      </details>
+    ),
+  },
+  { header: 'Source', cell: (ev) => String(ev.EventSource ?? '—') },
+  { header: 'User', cell: (ev) => String(ev.Username ?? '—') },
+  { header: 'Resources', class: 'small', cell: (ev) => ((ev.Resources as { ResourceName?: string }[] | undefined) ?? []).map((r) => r.ResourceName).join(', ') || '—' },
+];
+
 /** The Audit page. */
 export function AuditPage({ api }: PageProps) {
   const [key, setKey] = useState('EventName');
@@ -18,10 +35,10 @@ export function AuditPage({ api }: PageProps) {
   const [start, setStart] = useState(localInput(new Date(Date.now() - 24 * 3600_000)));
   const [end, setEnd] = useState('');
   const [query, setQuery] = useState<Json>({});
-  const events = useLoad(
-    () =>
-      api.trail<{ Events?: Json[] }>('LookupEvents', { MaxResults: 50, ...query }).then((r) => r.Events ?? []),
+  const events = usePaged(
+    (token) => api.trail<{ Events?: Json[]; NextToken?: string }>('LookupEvents', { MaxResults: 50, ...query, ...(token ? { NextToken: token } : {}) }).then((r) => ({ items: r.Events ?? [], next: r.NextToken })),
     [JSON.stringify(query)],
+    'Load more events',
   );
   const search = (e: Event) => {
     e.preventDefault();
@@ -52,41 +69,7 @@ export function AuditPage({ api }: PageProps) {
           <button type="submit">Search events</button>
         </form>
         <Async state={events} what="looking up events">
-          {(evs) =>
-            evs.length === 0 ? (
-              <Empty>No events match. Every API call to Bulwark is recorded; widen the time range or clear the attribute.</Empty>
-            ) : (
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Time</th>
-                      <th scope="col">Event</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">User</th>
-                      <th scope="col">Resources</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {evs.map((ev) => (
-                      <tr>
-                        <td>{fmtTime(ev.EventTime)}</td>
-                        <td>
-                          <details>
-                            <summary>{String(ev.EventName)}</summary>
-                            <pre class="evidence">{prettyJson(String(ev.CloudTrailEvent ?? '{}'))}</pre>
-                          </details>
-                        </td>
-                        <td>{String(ev.EventSource ?? '—')}</td>
-                        <td>{String(ev.Username ?? '—')}</td>
-                        <td class="small">{((ev.Resources as { ResourceName?: string }[] | undefined) ?? []).map((r) => r.ResourceName).join(', ') || '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {(evs) => <DataTable columns={EVENT_COLUMNS} rows={evs} rowKey={(ev) => String(ev.EventId)} paging={events.paging} empty="No events match. Every API call to Bulwark is recorded; widen the time range or clear the attribute." />}
         </Async>
       </Card>
     </>
@@ -115,58 +98,57 @@ function TrailsCard({ api }: { api: Clients }) {
       setValidation((v) => ({ ...v, [name]: { error } }));
     }
   };
+  const columns: Column<{ trail: Json; status: Json }>[] = [
+    {
+      header: 'Trail',
+      cell: ({ trail }) => (
+        <>
+          {String(trail.Name)}
+          <div class="small muted">
+            s3://{String(trail.S3BucketName)}/{String(trail.S3KeyPrefix ?? '')}
+          </div>
+        </>
+      ),
+    },
+    { header: 'Logging', cell: ({ status }) => (status.IsLogging ? <span class="badge status-PASS">logging</span> : <span class="badge status-FAIL">stopped</span>) },
+    { header: 'Last delivery', cell: ({ status }) => fmtTime(status.LatestDeliveryTime) },
+    { header: 'Last digest', cell: ({ status }) => fmtTime(status.LatestDigestDeliveryTime) },
+    {
+      header: 'Digest validation',
+      cell: ({ trail }) => {
+        const name = String(trail.Name);
+        const v = validation[name];
+        return (
+          <>
+            {v && 'error' in v ? <ErrorBox error={v.error} what="validating" /> : null}
+            {v && 'ok' in v ? (
+              <p class={v.ok ? 'ok' : 'error'} role="status">
+                {v.ok ? 'Valid' : 'INVALID'}: {v.summary} <span class="muted small">({fmtTime(v.at.toISOString())})</span>
+              </p>
+            ) : null}
+            <button type="button" class="small" onClick={() => validate(name)}>
+              Validate digests
+            </button>
+          </>
+        );
+      },
+    },
+  ];
   return (
     <Card title="Trails">
       <Async state={trails} what="describing trails">
-        {(ts) =>
-          ts.length === 0 ? (
-            <Empty>No trails. Event history still works; create a trail to deliver signed log files: <code>aws cloudtrail create-trail --name main --s3-bucket-name audit</code>.</Empty>
-          ) : (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Trail</th>
-                    <th scope="col">Logging</th>
-                    <th scope="col">Last delivery</th>
-                    <th scope="col">Last digest</th>
-                    <th scope="col">Digest validation</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {ts.map(({ trail, status }) => {
-                    const name = String(trail.Name);
-                    const v = validation[name];
-                    return (
-                      <tr>
-                        <td>
-                          {name}
-                          <div class="small muted">
-                            s3://{String(trail.S3BucketName)}/{String(trail.S3KeyPrefix ?? '')}
-                          </div>
-                        </td>
-                        <td>{status.IsLogging ? <span class="badge status-PASS">logging</span> : <span class="badge status-FAIL">stopped</span>}</td>
-                        <td>{fmtTime(status.LatestDeliveryTime)}</td>
-                        <td>{fmtTime(status.LatestDigestDeliveryTime)}</td>
-                        <td>
-                          {v && 'error' in v ? <ErrorBox error={v.error} what="validating" /> : null}
-                          {v && 'ok' in v ? (
-                            <p class={v.ok ? 'ok' : 'error'} role="status">
-                              {v.ok ? 'Valid' : 'INVALID'}: {v.summary} <span class="muted small">({fmtTime(v.at.toISOString())})</span>
-                            </p>
-                          ) : null}
-                          <button type="button" class="small" onClick={() => validate(name)}>
-                            Validate digests
-                          </button>
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(ts) => (
+          <DataTable
+            columns={columns}
+            rows={ts}
+            rowKey={({ trail }) => String(trail.Name)}
+            empty={
+              <>
+                No trails. Event history still works; create a trail to deliver signed log files: <code>aws cloudtrail create-trail --name main --s3-bucket-name audit</code>.
+              </>
+            }
+          />
+        )}
       </Async>
     </Card>
   );

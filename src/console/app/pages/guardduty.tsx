@@ -2,7 +2,8 @@
 import { useState } from 'preact/hooks';
 import type { Clients, Json } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
-import { Async, Card, Empty, ErrorBox, Panel, TimeChart, fmtTime, useLoad } from '../ui.tsx';
+import { DataTable, nextSort, type Column, type Sort } from '../table.tsx';
+import { Async, AsyncList, Card, Empty, ErrorBox, Facts, FormActions, Outcome, Panel, TimeChart, fmtTime, useLoad, usePaged, useSubmit, type Page } from '../ui.tsx';
 
 /** GuardDuty's severity bands. */
 export function severityName(s: number): 'Critical' | 'High' | 'Medium' | 'Low' {
@@ -18,14 +19,23 @@ export async function detectorId(api: Clients): Promise<string | undefined> {
   return r.detectorIds?.[0];
 }
 
-/** Lists and fetches findings matching criteria. */
-export async function loadFindings(api: Clients, id: string, criterion: Json, sort: { attributeName: string; orderBy: string }): Promise<Json[]> {
-  const list = await api.gd<{ findingIds?: string[] }>('ListFindings', 'POST', `/detector/${id}/findings`, { findingCriteria: { criterion }, sortCriteria: sort, maxResults: 50 });
+/** Lists and fetches one page (50) of the findings matching criteria; `token` is the previous page's nextToken. */
+export async function loadFindingsPage(api: Clients, id: string, criterion: Json, sort: { attributeName: string; orderBy: string }, token?: string): Promise<Page<Json>> {
+  const list = await api.gd<{ findingIds?: string[]; nextToken?: string }>('ListFindings', 'POST', `/detector/${id}/findings`, { findingCriteria: { criterion }, sortCriteria: sort, maxResults: 50, ...(token ? { nextToken: token } : {}) });
   const ids = list.findingIds ?? [];
-  if (ids.length === 0) return [];
+  const next = list.nextToken || undefined;
+  if (ids.length === 0) return { items: [], next };
   const got = await api.gd<{ findings?: Json[] }>('GetFindings', 'POST', `/detector/${id}/findings/get`, { findingIds: ids, sortCriteria: sort });
-  return got.findings ?? [];
+  return { items: got.findings ?? [], next };
 }
+
+/** The first page (50) of the findings matching criteria. */
+export async function loadFindings(api: Clients, id: string, criterion: Json, sort: { attributeName: string; orderBy: string }): Promise<Json[]> {
+  return (await loadFindingsPage(api, id, criterion, sort)).items;
+}
+
+/** The default direction of each sort attribute: type A→Z, severity and last seen highest/newest first. */
+const initialDir = (key: string) => (key === 'type' ? 'ascending' : 'descending');
 
 /** A finding's resource in a few words. */
 export function resourceOf(f: Json): string {
@@ -43,7 +53,7 @@ export function GuardDutyPage({ api }: PageProps) {
   const [minSeverity, setMinSeverity] = useState('0');
   const [type, setType] = useState('');
   const [archived, setArchived] = useState(false);
-  const [sort, setSort] = useState('updatedAt');
+  const [sort, setSort] = useState<Sort>({ key: 'updatedAt', dir: 'descending' });
   const [open, setOpen] = useState<Json | undefined>();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [actionError, setActionError] = useState<unknown>();
@@ -51,13 +61,17 @@ export function GuardDutyPage({ api }: PageProps) {
   const [suppressing, setSuppressing] = useState(false);
   const det = useLoad(() => detectorId(api));
   const id = det.data;
-  const findings = useLoad(async () => {
-    if (!id) return [];
-    const criterion: Json = { 'service.archived': { eq: [String(archived)] } };
-    if (Number(minSeverity) > 0) criterion.severity = { gte: Number(minSeverity) };
-    if (type.trim()) criterion.type = { eq: [type.trim()] };
-    return loadFindings(api, id, criterion, { attributeName: sort, orderBy: sort === 'type' ? 'ASC' : 'DESC' });
-  }, [id, minSeverity, type, archived, sort]);
+  const findings = usePaged(
+    async (token) => {
+      if (!id) return { items: [] };
+      const criterion: Json = { 'service.archived': { eq: [String(archived)] } };
+      if (Number(minSeverity) > 0) criterion.severity = { gte: Number(minSeverity) };
+      if (type.trim()) criterion.type = { eq: [type.trim()] };
+      return loadFindingsPage(api, id, criterion, { attributeName: sort.key, orderBy: sort.dir === 'ascending' ? 'ASC' : 'DESC' }, token);
+    },
+    [id, minSeverity, type, archived, sort.key, sort.dir],
+    'Load more findings',
+  );
   const filters = useLoad(async () => {
     if (!id) return [];
     const r = await api.gd<{ filterNames?: string[] }>('ListFilters', 'GET', `/detector/${id}/filter`);
@@ -93,6 +107,33 @@ export function GuardDutyPage({ api }: PageProps) {
       </>
     );
   }
+  const columns: Column<Json>[] = [
+    {
+      header: 'Severity',
+      sortKey: 'severity',
+      cell: (f) => {
+        const sev = severityName(Number(f.severity));
+        return (
+          <>
+            <span class={`badge sev-${sev}`}>{sev}</span> {String(f.severity)}
+          </>
+        );
+      },
+    },
+    {
+      header: 'Type',
+      sortKey: 'type',
+      cell: (f) => (
+        <button type="button" class="link" onClick={() => setOpen(f)}>
+          {String(f.type)}
+        </button>
+      ),
+    },
+    { header: 'Resource', cell: resourceOf },
+    { header: 'Count', cell: (f) => String(((f.service ?? {}) as Json).count ?? 1) },
+    { header: 'First seen', cell: (f) => fmtTime(((f.service ?? {}) as Json).eventFirstSeen ?? f.createdAt) },
+    { header: 'Last seen', sortKey: 'updatedAt', cell: (f) => fmtTime(((f.service ?? {}) as Json).eventLastSeen ?? f.updatedAt) },
+  ];
   const rows = findings.data ?? [];
   // Findings over time: per day of last update.
   const days = new Map<number, number>();
@@ -108,26 +149,17 @@ export function GuardDutyPage({ api }: PageProps) {
   return (
     <>
       <h1>GuardDuty</h1>
-      {message ? (
-        <p class="ok" role="status">
-          {message}
-        </p>
-      ) : null}
-      {actionError ? <ErrorBox error={actionError} /> : null}
+      <Outcome message={message} error={actionError} />
       {open ? (
         <Panel title={`Finding ${String(open.title ?? open.id)}`}>
-          <dl class="facts">
-            <dt>Type</dt>
-            <dd>{String(open.type)}</dd>
-            <dt>Severity</dt>
-            <dd>
-              {severityName(Number(open.severity))} ({String(open.severity)})
-            </dd>
-            <dt>Resource</dt>
-            <dd>{resourceOf(open)}</dd>
-            <dt>Description</dt>
-            <dd>{String(open.description ?? '—')}</dd>
-          </dl>
+          <Facts
+            items={[
+              ['Type', String(open.type)],
+              ['Severity', `${severityName(Number(open.severity))} (${String(open.severity)})`],
+              ['Resource', resourceOf(open)],
+              ['Description', String(open.description ?? '—')],
+            ]}
+          />
           <label for="finding-json">Raw JSON</label>
           <textarea id="finding-json" readOnly rows={16} value={JSON.stringify(open, null, 2)} />
           <div class="actions">
@@ -154,7 +186,14 @@ export function GuardDutyPage({ api }: PageProps) {
           <label for="gd-type">Finding type</label>
           <input id="gd-type" placeholder="e.g. Recon:IAMUser/MaliciousIPCaller" value={type} onChange={(e) => setType((e.target as HTMLInputElement).value)} />
           <label for="gd-sort">Sort by</label>
-          <select id="gd-sort" value={sort} onChange={(e) => setSort((e.target as HTMLSelectElement).value)}>
+          <select
+            id="gd-sort"
+            value={sort.key}
+            onChange={(e) => {
+              const key = (e.target as HTMLSelectElement).value;
+              setSort({ key, dir: initialDir(key) });
+            }}
+          >
             <option value="updatedAt">Last seen</option>
             <option value="severity">Severity</option>
             <option value="type">Type</option>
@@ -164,68 +203,23 @@ export function GuardDutyPage({ api }: PageProps) {
           </label>
         </form>
         <Async state={findings} what="listing findings">
-          {(list) =>
-            list.length === 0 ? (
-              <Empty>{archived ? 'No archived findings.' : 'No open findings. Bulwark records findings when its detectors see suspicious activity.'}</Empty>
-            ) : (
-              <>
-                {days.size > 0 ? <TimeChart title="Findings over time" kind="bars" unit="findings per day" height={160} times={times} series={[{ label: 'Findings', color: '#5b3cc4', values: times.map((t) => days.get(t) ?? 0) }]} /> : null}
-                <div class="table-wrap">
-                  <table class="findings">
-                    <thead>
-                      <tr>
-                        <th scope="col">
-                          <span class="sr-only">Select</span>
-                        </th>
-                        <th scope="col">Severity</th>
-                        <th scope="col">Type</th>
-                        <th scope="col">Resource</th>
-                        <th scope="col">Count</th>
-                        <th scope="col">First seen</th>
-                        <th scope="col">Last seen</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {list.map((f) => {
-                        const fid = String(f.id);
-                        const svc = (f.service ?? {}) as Json;
-                        const sev = severityName(Number(f.severity));
-                        return (
-                          <tr data-finding-id={fid}>
-                            <td>
-                              <input
-                                type="checkbox"
-                                aria-label={`Select finding ${String(f.type)}`}
-                                checked={selected.has(fid)}
-                                onChange={(e) => {
-                                  const s = new Set(selected);
-                                  if ((e.target as HTMLInputElement).checked) s.add(fid);
-                                  else s.delete(fid);
-                                  setSelected(s);
-                                }}
-                              />
-                            </td>
-                            <td>
-                              <span class={`badge sev-${sev}`}>{sev}</span> {String(f.severity)}
-                            </td>
-                            <td>
-                              <button type="button" class="link" onClick={() => setOpen(f)}>
-                                {String(f.type)}
-                              </button>
-                            </td>
-                            <td>{resourceOf(f)}</td>
-                            <td>{String(svc.count ?? 1)}</td>
-                            <td>{fmtTime(svc.eventFirstSeen ?? f.createdAt)}</td>
-                            <td>{fmtTime(svc.eventLastSeen ?? f.updatedAt)}</td>
-                          </tr>
-                        );
-                      })}
-                    </tbody>
-                  </table>
-                </div>
-              </>
-            )
-          }
+          {(list) => (
+            <>
+              {days.size > 0 ? <TimeChart title="Findings over time" kind="bars" unit="findings per day" height={160} times={times} series={[{ label: 'Findings', color: '#5b3cc4', values: times.map((t) => days.get(t) ?? 0) }]} /> : null}
+              <DataTable
+                class="findings"
+                columns={columns}
+                rows={list}
+                rowKey={(f) => String(f.id)}
+                keyAttr="data-finding-id"
+                selection={{ selected, onChange: setSelected, label: (f) => `Select finding ${String(f.type)}` }}
+                sort={sort}
+                onSort={(key) => setSort(nextSort(sort, key, initialDir(key)))}
+                paging={findings.paging}
+                empty={archived ? 'No archived findings.' : 'No open findings. Bulwark records findings when its detectors see suspicious activity.'}
+              />
+            </>
+          )}
         </Async>
       </Card>
       <Card title="Suppression rules" actions={<button type="button" onClick={() => setSuppressing(true)}>Create suppression rule</button>}>
@@ -243,21 +237,16 @@ export function GuardDutyPage({ api }: PageProps) {
             }}
           />
         ) : null}
-        <Async state={filters} what="listing suppression rules">
-          {(fs) =>
-            fs.length === 0 ? (
-              <Empty>No suppression rules. A suppression rule archives new findings that match it automatically.</Empty>
-            ) : (
-              <ul class="plain">
-                {fs.map((f) => (
-                  <li>
-                    <strong>{String(f.name)}</strong> ({String(f.action)}): <code>{JSON.stringify((f.findingCriteria as Json | undefined)?.criterion ?? {})}</code>
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </Async>
+        <AsyncList
+          state={filters}
+          what="listing suppression rules"
+          empty="No suppression rules. A suppression rule archives new findings that match it automatically."
+          item={(f) => (
+            <>
+              <strong>{String(f.name)}</strong> ({String(f.action)}): <code>{JSON.stringify((f.findingCriteria as Json | undefined)?.criterion ?? {})}</code>
+            </>
+          )}
+        />
       </Card>
     </>
   );
@@ -266,30 +255,17 @@ export function GuardDutyPage({ api }: PageProps) {
 function SuppressionForm({ api, detector, onDone }: { api: Clients; detector: string; onDone: (name?: string) => void }) {
   const [name, setName] = useState('');
   const [type, setType] = useState('');
-  const [error, setError] = useState<unknown>();
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      await api.gd('CreateFilter', 'POST', `/detector/${detector}/filter`, { name, action: 'ARCHIVE', findingCriteria: { criterion: { type: { eq: [type] } } } });
-      onDone(name);
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.gd('CreateFilter', 'POST', `/detector/${detector}/filter`, { name, action: 'ARCHIVE', findingCriteria: { criterion: { type: { eq: [type] } } } });
+    onDone(name);
+  });
   return (
     <form class="form-grid" onSubmit={submit}>
       <label for="sup-name">Rule name</label>
       <input id="sup-name" required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
       <label for="sup-type">Finding type to suppress</label>
       <input id="sup-type" required value={type} onInput={(e) => setType((e.target as HTMLInputElement).value)} />
-      {error ? <ErrorBox error={error} what="creating the suppression rule" /> : null}
-      <div class="actions">
-        <button type="submit">Create</button>
-        <button type="button" class="secondary" onClick={() => onDone()}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submit="Create" busy={busy} error={error} what="creating the suppression rule" onCancel={() => onDone()} />
     </form>
   );
 }

@@ -2,7 +2,8 @@
 import { useState } from 'preact/hooks';
 import type { Json } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
-import { Async, Card, Empty, ErrorBox, JsonEditor, Panel, fmtTime, useLoad } from '../ui.tsx';
+import { DataTable, type Column } from '../table.tsx';
+import { Async, Card, FormActions, JsonEditor, Outcome, Panel, fmtTime, useLoad, useSubmit } from '../ui.tsx';
 
 interface KeyRow {
   meta: Json;
@@ -51,15 +52,59 @@ export function KmsPage({ api }: PageProps) {
       setActionError(e);
     }
   };
+  const button = (label: string, fn: () => void, cls = 'small') => (
+    <button type="button" class={cls} onClick={fn}>
+      {label}
+    </button>
+  );
+  const keyColumns: Column<KeyRow>[] = [
+    {
+      header: 'Key ID',
+      cell: ({ meta }) => (
+        <>
+          <code>{String(meta.KeyId)}</code>
+          {meta.Description ? <div class="muted small">{String(meta.Description)}</div> : null}
+        </>
+      ),
+    },
+    { header: 'Aliases', cell: ({ aliases }) => (aliases.length ? aliases.join(', ') : <span class="muted">—</span>) },
+    {
+      header: 'State',
+      cell: ({ meta }) => (
+        <>
+          <span class={`badge state-${String(meta.KeyState)}`}>{String(meta.KeyState)}</span>
+          {meta.DeletionDate ? <div class="small">deletes {fmtTime(meta.DeletionDate)}</div> : null}
+        </>
+      ),
+    },
+    { header: 'Spec / usage', cell: ({ meta }) => `${String(meta.KeySpec)} / ${String(meta.KeyUsage)}` },
+    { header: 'Rotation', cell: ({ rotation }) => (rotation === undefined ? <span class="muted">n/a</span> : rotation ? 'Enabled' : 'Disabled') },
+    { header: 'Created', cell: ({ meta }) => fmtTime(meta.CreationDate) },
+    {
+      header: 'Actions',
+      class: 'row-actions',
+      cell: ({ meta, rotation }) => {
+        const id = String(meta.KeyId);
+        const state = String(meta.KeyState);
+        const kms = (what: string, op: string) => () => act(what, () => api.kms(op, { KeyId: id }));
+        if (meta.KeyManager === 'AWS') return [<span class="muted small">AWS managed</span>, button('Edit policy', () => setEditing(id), 'small secondary')];
+        return [
+          state === 'Enabled' ? button('Disable', kms(`Disabled ${id}`, 'DisableKey')) : null,
+          state === 'Disabled' ? button('Enable', kms(`Enabled ${id}`, 'EnableKey')) : null,
+          rotation === false ? button('Enable rotation', kms(`Enabled automatic rotation of ${id}`, 'EnableKeyRotation')) : null,
+          rotation === true ? button('Disable rotation', kms(`Disabled automatic rotation of ${id}`, 'DisableKeyRotation')) : null,
+          rotation !== undefined && state === 'Enabled' ? button('Rotate now', kms(`Rotated ${id}`, 'RotateKeyOnDemand')) : null,
+          state !== 'PendingDeletion' ? button('Schedule deletion', () => setDeleting(id), 'small danger') : null,
+          state === 'PendingDeletion' ? button('Cancel deletion', kms(`Cancelled deletion of ${id}`, 'CancelKeyDeletion')) : null,
+          button('Edit policy', () => setEditing(id), 'small secondary'),
+        ];
+      },
+    },
+  ];
   return (
     <>
       <h1>KMS</h1>
-      {message ? (
-        <p class="ok" role="status">
-          {message}
-        </p>
-      ) : null}
-      {actionError ? <ErrorBox error={actionError} /> : null}
+      <Outcome message={message} error={actionError} />
       {creating ? <CreateKey api={api} onDone={(id) => { setCreating(false); if (id) { setMessage(`Created key ${id}`); keys.reload(); } }} /> : null}
       {deleting ? (
         <ScheduleDeletion
@@ -75,63 +120,7 @@ export function KmsPage({ api }: PageProps) {
       {editing ? <PolicyEditor api={api} keyId={editing} onDone={(saved) => { setEditing(undefined); if (saved) setMessage(`Saved the key policy of ${editing}`); }} /> : null}
       <Card title="Keys" actions={<><button type="button" onClick={() => setCreating(true)}>Create key</button><button type="button" class="secondary" onClick={keys.reload}>Refresh</button></>}>
         <Async state={keys} what="listing keys">
-          {(rows) =>
-            rows.length === 0 ? (
-              <Empty>No keys yet. Choose “Create key” to make your first customer managed key.</Empty>
-            ) : (
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Key ID</th>
-                      <th scope="col">Aliases</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Spec / usage</th>
-                      <th scope="col">Rotation</th>
-                      <th scope="col">Created</th>
-                      <th scope="col">Actions</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map(({ meta, aliases, rotation }) => {
-                      const id = String(meta.KeyId);
-                      const state = String(meta.KeyState);
-                      const aws = meta.KeyManager === 'AWS';
-                      return (
-                        <tr data-key-id={id}>
-                          <td>
-                            <code>{id}</code>
-                            {meta.Description ? <div class="muted small">{String(meta.Description)}</div> : null}
-                          </td>
-                          <td>{aliases.length ? aliases.join(', ') : <span class="muted">—</span>}</td>
-                          <td>
-                            <span class={`badge state-${state}`}>{state}</span>
-                            {meta.DeletionDate ? <div class="small">deletes {fmtTime(meta.DeletionDate)}</div> : null}
-                          </td>
-                          <td>
-                            {String(meta.KeySpec)} / {String(meta.KeyUsage)}
-                          </td>
-                          <td>{rotation === undefined ? <span class="muted">n/a</span> : rotation ? 'Enabled' : 'Disabled'}</td>
-                          <td>{fmtTime(meta.CreationDate)}</td>
-                          <td class="row-actions">
-                            {aws ? <span class="muted small">AWS managed</span> : null}
-                            {!aws && state === 'Enabled' ? <button type="button" class="small" onClick={() => act(`Disabled ${id}`, () => api.kms('DisableKey', { KeyId: id }))}>Disable</button> : null}
-                            {!aws && state === 'Disabled' ? <button type="button" class="small" onClick={() => act(`Enabled ${id}`, () => api.kms('EnableKey', { KeyId: id }))}>Enable</button> : null}
-                            {!aws && rotation === false ? <button type="button" class="small" onClick={() => act(`Enabled automatic rotation of ${id}`, () => api.kms('EnableKeyRotation', { KeyId: id }))}>Enable rotation</button> : null}
-                            {!aws && rotation === true ? <button type="button" class="small" onClick={() => act(`Disabled automatic rotation of ${id}`, () => api.kms('DisableKeyRotation', { KeyId: id }))}>Disable rotation</button> : null}
-                            {!aws && rotation !== undefined && state === 'Enabled' ? <button type="button" class="small" onClick={() => act(`Rotated ${id}`, () => api.kms('RotateKeyOnDemand', { KeyId: id }))}>Rotate now</button> : null}
-                            {!aws && state !== 'PendingDeletion' ? <button type="button" class="small danger" onClick={() => setDeleting(id)}>Schedule deletion</button> : null}
-                            {!aws && state === 'PendingDeletion' ? <button type="button" class="small" onClick={() => act(`Cancelled deletion of ${id}`, () => api.kms('CancelKeyDeletion', { KeyId: id }))}>Cancel deletion</button> : null}
-                            <button type="button" class="small secondary" onClick={() => setEditing(id)}>Edit policy</button>
-                          </td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {(rows) => <DataTable columns={keyColumns} rows={rows} rowKey={(r) => String(r.meta.KeyId)} keyAttr="data-key-id" empty="No keys yet. Choose “Create key” to make your first customer managed key." />}
         </Async>
       </Card>
     </>
@@ -144,23 +133,12 @@ function CreateKey({ api, onDone }: { api: PageProps['api']; onDone: (id?: strin
   const usages = USAGES[spec] ?? (spec.startsWith('RSA') ? ['ENCRYPT_DECRYPT', 'SIGN_VERIFY'] : ['SIGN_VERIFY']);
   const [usage, setUsage] = useState(usages[0] as string);
   const [alias, setAlias] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const u = usages.includes(usage) ? usage : (usages[0] as string);
-      const r = await api.kms<{ KeyMetadata: { KeyId: string } }>('CreateKey', { KeySpec: spec, KeyUsage: u, ...(desc ? { Description: desc } : {}) });
-      if (alias.trim()) await api.kms('CreateAlias', { AliasName: alias.trim().startsWith('alias/') ? alias.trim() : `alias/${alias.trim()}`, TargetKeyId: r.KeyMetadata.KeyId });
-      onDone(r.KeyMetadata.KeyId);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    const u = usages.includes(usage) ? usage : (usages[0] as string);
+    const r = await api.kms<{ KeyMetadata: { KeyId: string } }>('CreateKey', { KeySpec: spec, KeyUsage: u, ...(desc ? { Description: desc } : {}) });
+    if (alias.trim()) await api.kms('CreateAlias', { AliasName: alias.trim().startsWith('alias/') ? alias.trim() : `alias/${alias.trim()}`, TargetKeyId: r.KeyMetadata.KeyId });
+    onDone(r.KeyMetadata.KeyId);
+  });
   return (
     <Panel title="Create a KMS key">
       <form class="form-grid" onSubmit={submit}>
@@ -180,15 +158,7 @@ function CreateKey({ api, onDone }: { api: PageProps['api']; onDone: (id?: strin
             <option value={s}>{s}</option>
           ))}
         </select>
-        {error ? <ErrorBox error={error} what="creating the key" /> : null}
-        <div class="actions">
-          <button type="submit" disabled={busy}>
-            Create
-          </button>
-          <button type="button" class="secondary" onClick={() => onDone()}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Create" busy={busy} error={error} what="creating the key" onCancel={() => onDone()} />
       </form>
     </Panel>
   );
@@ -236,19 +206,12 @@ function ScheduleDeletion({ keyId, onConfirm, onCancel }: { keyId: string; onCon
           void onConfirm(Number(days));
         }}
       >
-        <p class="small" style={{ gridColumn: '1 / -1' }}>
+        <p class="small span-all">
           After the waiting period the key and everything encrypted under it become unrecoverable. Until then the key is unusable and “Cancel deletion” restores it (disabled).
         </p>
         <label for="del-days">Waiting period (days)</label>
         <input id="del-days" type="number" min={7} max={30} required value={days} onInput={(e) => setDays((e.target as HTMLInputElement).value)} />
-        <div class="actions">
-          <button type="submit" class="danger">
-            Schedule key deletion
-          </button>
-          <button type="button" class="secondary" onClick={onCancel}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Schedule key deletion" danger onCancel={onCancel} />
       </form>
     </Panel>
   );

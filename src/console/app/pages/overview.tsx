@@ -3,10 +3,11 @@ import type { Json } from '../aws.ts';
 import { publicGet } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
 import { traffic } from '../metrics.ts';
-import { Async, Card, Empty, TimeChart, useLoad } from '../ui.tsx';
+import { DataTable, type Column } from '../table.tsx';
+import { Async, AsyncList, Card, Empty, Facts, TimeChart, useLoad } from '../ui.tsx';
 import { detectorId, loadFindings, severityName } from './guardduty.tsx';
 import { runPosture } from './posture.tsx';
-import { listAttacks } from './shield.tsx';
+import { listAttacks, vectors } from './shield.tsx';
 import { useTraffic, type Site } from './waf.tsx';
 
 /** The Overview page. */
@@ -42,6 +43,33 @@ export function OverviewPage({ api, navigate }: PageProps) {
     e.preventDefault();
     navigate(p);
   };
+  const attackItem = (a: Json) => (
+    <>
+      <a href="/console/shield" onClick={go('shield')}>
+        {String(a.ResourceArn)}
+      </a>{' '}
+      {vectors(a)}
+    </>
+  );
+  const count = (metric: string | undefined, action: string) => (metric ? (traffic.totals.get(`${metric}\u0000ALL\u0000${action}`) ?? 0) : '—');
+  const siteColumns: Column<NonNullable<typeof sites.data>[number]>[] = [
+    { header: 'Site', cell: ({ site }) => site.name },
+    { header: 'Listens on', cell: ({ site }) => site.listen },
+    { header: 'Upstream', cell: ({ site }) => site.upstream },
+    {
+      header: 'Web ACL',
+      cell: ({ acl }) =>
+        acl ? (
+          <a href="/console/waf" onClick={go('waf')}>
+            {String(acl.Name)}
+          </a>
+        ) : (
+          <span class="muted">none: unprotected</span>
+        ),
+    },
+    { header: 'Allowed (since start)', cell: ({ metric }) => count(metric, 'AllowedRequests') },
+    { header: 'Blocked (since start)', cell: ({ metric }) => count(metric, 'BlockedRequests') },
+  ];
   return (
     <>
       <h1>Overview</h1>
@@ -49,25 +77,15 @@ export function OverviewPage({ api, navigate }: PageProps) {
         <Card title="Health">
           <Async state={health}>
             {({ h, s }) => (
-              <dl class="facts">
-                <dt>Status</dt>
-                <dd>
-                  <span class={`badge ${h.status === 'ok' ? 'status-PASS' : 'status-FAIL'}`}>{String(h.status)}</span>
-                </dd>
-                <dt>Seal</dt>
-                <dd>
-                  {s.sealed ? 'sealed' : 'unsealed'} ({String(s.type ?? 'not initialized')}
-                  {s.type === 'shamir' ? `, ${String(s.threshold)} of ${String(s.shares)}` : ''})
-                </dd>
-                <dt>Version</dt>
-                <dd>{String(h.version)}</dd>
-                <dt>Storage</dt>
-                <dd>{String(h.storage)}</dd>
-                <dt>Region / account</dt>
-                <dd>
-                  {String(h.region)} / {String(h.accountId)}
-                </dd>
-              </dl>
+              <Facts
+                items={[
+                  ['Status', <span class={`badge ${h.status === 'ok' ? 'status-PASS' : 'status-FAIL'}`}>{String(h.status)}</span>],
+                  ['Seal', `${s.sealed ? 'sealed' : 'unsealed'} (${String(s.type ?? 'not initialized')}${s.type === 'shamir' ? `, ${String(s.threshold)} of ${String(s.shares)}` : ''})`],
+                  ['Version', String(h.version)],
+                  ['Storage', String(h.storage)],
+                  ['Region / account', `${String(h.region)} / ${String(h.accountId)}`],
+                ]}
+              />
             )}
           </Async>
         </Card>
@@ -96,59 +114,24 @@ export function OverviewPage({ api, navigate }: PageProps) {
           </Async>
         </Card>
         <Card title="Active attacks">
-          <Async state={attacks} what="Shield attacks">
-            {(as) =>
-              as.length === 0 ? (
-                <Empty>No attack in progress.</Empty>
-              ) : (
-                <ul class="plain">
-                  {as.map((a) => (
-                    <li>
-                      <a href="/console/shield" onClick={go('shield')}>
-                        {String(a.ResourceArn)}
-                      </a>{' '}
-                      {((a.AttackVectors as { VectorType: string }[] | undefined) ?? []).map((v) => v.VectorType).join(', ')}
-                    </li>
-                  ))}
-                </ul>
-              )
-            }
-          </Async>
+          <AsyncList state={attacks} what="Shield attacks" empty="No attack in progress." item={attackItem} />
         </Card>
       </div>
       <Card title="Sites">
         <Async state={sites} what="listing sites">
-          {(list) =>
-            list.length === 0 ? (
-              <Empty>No sites. Add one under <code>sites:</code> in the configuration file (name, listen, upstream) and restart.</Empty>
-            ) : (
-              <>
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Site</th>
-                        <th scope="col">Listens on</th>
-                        <th scope="col">Upstream</th>
-                        <th scope="col">Web ACL</th>
-                        <th scope="col">Allowed (since start)</th>
-                        <th scope="col">Blocked (since start)</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {list.map(({ site, acl, metric }) => (
-                        <tr>
-                          <td>{site.name}</td>
-                          <td>{site.listen}</td>
-                          <td>{site.upstream}</td>
-                          <td>{acl ? <a href="/console/waf" onClick={go('waf')}>{String(acl.Name)}</a> : <span class="muted">none: unprotected</span>}</td>
-                          <td>{metric ? (traffic.totals.get(`${metric}\u0000ALL\u0000AllowedRequests`) ?? 0) : '—'}</td>
-                          <td>{metric ? (traffic.totals.get(`${metric}\u0000ALL\u0000BlockedRequests`) ?? 0) : '—'}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+          {(list) => (
+            <>
+              <DataTable
+                columns={siteColumns}
+                rows={list}
+                rowKey={({ site }) => site.arn}
+                empty={
+                  <>
+                    No sites. Add one under <code>sites:</code> in the configuration file (name, listen, upstream) and restart.
+                  </>
+                }
+              />
+              {list.length ? (
                 <TimeChart
                   live
                   title="All sites: requests by action"
@@ -159,9 +142,9 @@ export function OverviewPage({ api, navigate }: PageProps) {
                   ]}
                   height={160}
                 />
-              </>
-            )
-          }
+              ) : null}
+            </>
+          )}
         </Async>
       </Card>
       <Card title="Posture">

@@ -2,7 +2,8 @@
 import { useState } from 'preact/hooks';
 import type { Clients } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
-import { Async, Card, Empty, fmtTime, useLoad } from '../ui.tsx';
+import { DataTable, type Column } from '../table.tsx';
+import { Async, Card, fmtTime, useLoad } from '../ui.tsx';
 
 /** One control of the posture report. */
 export interface Control {
@@ -38,6 +39,55 @@ export function runPosture(api: Clients): Promise<PostureReport> {
 
 const STATUS_LABEL = { PASS: 'Pass', FAIL: 'Fail', NOT_APPLICABLE: 'Not applicable', ERROR: 'Error' } as const;
 
+const COLUMNS: Column<Control>[] = [
+  {
+    header: 'Control',
+    cell: (c) => (
+      <details>
+        <summary>
+          <strong>{c.id}</strong> {c.title}
+        </summary>
+        <p>{c.description}</p>
+        {c.platformPart ? <p><strong>Bulwark does:</strong> {c.platformPart}</p> : null}
+        {c.customerPart ? <p><strong>You do:</strong> {c.customerPart}</p> : null}
+        <p class="small">
+          {c.service} · {c.topic} · NIST {c.nist.join(', ')}
+        </p>
+        <pre class="evidence">{typeof c.evidence === 'string' ? c.evidence : JSON.stringify(c.evidence, null, 2)}</pre>
+        {c.resources?.length ? (
+          <ul class="plain small">
+            {c.resources.map((x) => (
+              <li>
+                {x.id}: {x.status}
+                {x.detail ? ` (${x.detail})` : ''}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </details>
+    ),
+  },
+  { header: 'Responsibility', cell: (c) => c.responsibility },
+  { header: 'Severity', cell: (c) => c.severity },
+  { header: 'Status', cell: (c) => <span class={`badge status-${c.status}`}>{STATUS_LABEL[c.status] ?? c.status}</span> },
+  {
+    header: 'Fix',
+    cell: (c) =>
+      c.status === 'FAIL' || c.status === 'ERROR' ? (
+        <>
+          {c.remediation ? <p class="small">{c.remediation}</p> : null}
+          {(c.commands ?? []).map((cmd) => (
+            <pre class="cmd">
+              <code>{cmd}</code>
+            </pre>
+          ))}
+        </>
+      ) : (
+        <span class="muted">—</span>
+      ),
+  },
+];
+
 /** The Posture page. */
 export function PosturePage({ api }: PageProps) {
   const report = useLoad(() => runPosture(api));
@@ -58,72 +108,7 @@ export function PosturePage({ api }: PageProps) {
                 <label class="inline">
                   <input type="checkbox" checked={show === 'FAIL'} onChange={(e) => setShow((e.target as HTMLInputElement).checked ? 'FAIL' : 'all')} /> Failing controls only
                 </label>
-                {controls.length === 0 ? (
-                  <Empty>{show === 'FAIL' ? 'No failing controls.' : 'The report has no controls.'}</Empty>
-                ) : (
-                  <div class="table-wrap">
-                    <table class="posture">
-                      <thead>
-                        <tr>
-                          <th scope="col">Control</th>
-                          <th scope="col">Responsibility</th>
-                          <th scope="col">Severity</th>
-                          <th scope="col">Status</th>
-                          <th scope="col">Fix</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {controls.map((c) => (
-                          <tr data-control={c.id}>
-                            <td>
-                              <details>
-                                <summary>
-                                  <strong>{c.id}</strong> {c.title}
-                                </summary>
-                                <p>{c.description}</p>
-                                {c.platformPart ? <p><strong>Bulwark does:</strong> {c.platformPart}</p> : null}
-                                {c.customerPart ? <p><strong>You do:</strong> {c.customerPart}</p> : null}
-                                <p class="small">
-                                  {c.service} · {c.topic} · NIST {c.nist.join(', ')}
-                                </p>
-                                <pre class="evidence">{typeof c.evidence === 'string' ? c.evidence : JSON.stringify(c.evidence, null, 2)}</pre>
-                                {c.resources?.length ? (
-                                  <ul class="plain small">
-                                    {c.resources.map((x) => (
-                                      <li>
-                                        {x.id}: {x.status}
-                                        {x.detail ? ` (${x.detail})` : ''}
-                                      </li>
-                                    ))}
-                                  </ul>
-                                ) : null}
-                              </details>
-                            </td>
-                            <td>{c.responsibility}</td>
-                            <td>{c.severity}</td>
-                            <td>
-                              <span class={`badge status-${c.status}`}>{STATUS_LABEL[c.status] ?? c.status}</span>
-                            </td>
-                            <td>
-                              {c.status === 'FAIL' || c.status === 'ERROR' ? (
-                                <>
-                                  {c.remediation ? <p class="small">{c.remediation}</p> : null}
-                                  {(c.commands ?? []).map((cmd) => (
-                                    <pre class="cmd">
-                                      <code>{cmd}</code>
-                                    </pre>
-                                  ))}
-                                </>
-                              ) : (
-                                <span class="muted">—</span>
-                              )}
-                            </td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
-                )}
+                <DataTable class="posture" columns={COLUMNS} rows={controls} rowKey={(c) => c.id} keyAttr="data-control" empty={show === 'FAIL' ? 'No failing controls.' : 'The report has no controls.'} />
               </>
             );
           }}

@@ -2,7 +2,8 @@
 import { useState } from 'preact/hooks';
 import { ApiError, type Clients, type Json } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
-import { Async, Card, Empty, ErrorBox, Panel, TimeChart, fmtTime, useLoad } from '../ui.tsx';
+import { DataTable, type Column } from '../table.tsx';
+import { Async, Card, Empty, ErrorBox, Facts, FormActions, Panel, TimeChart, fmtTime, useLoad, useSubmit } from '../ui.tsx';
 import type { Site } from './waf.tsx';
 
 /** AWS answers ResourceNotFoundException for "no subscription" and "no protections yet". */
@@ -23,6 +24,22 @@ export async function listAttacks(api: Clients, days = 7): Promise<Json[]> {
   return r.AttackSummaries ?? [];
 }
 
+/** An attack's vector types, comma-separated. */
+export const vectors = (a: Json): string => ((a.AttackVectors as { VectorType: string }[] | undefined) ?? []).map((v) => v.VectorType).join(', ');
+
+const arnCell = (x: Json) => <code>{String(x.ResourceArn)}</code>;
+
+const PROTECTION_COLUMNS: Column<Json>[] = [
+  { header: 'Name', cell: (p) => String(p.Name) },
+  { header: 'Resource', cell: arnCell },
+  { header: 'Health checks', cell: (p) => ((p.HealthCheckIds as string[] | undefined) ?? []).length || '—' },
+];
+
+const CONTRIBUTOR_COLUMNS: Column<{ Name: string; Value: number }>[] = [
+  { header: 'Top contributor', cell: (c) => c.Name },
+  { header: 'Value', cell: (c) => c.Value },
+];
+
 /** The Shield page. */
 export function ShieldPage({ api }: PageProps) {
   const [open, setOpen] = useState<string | undefined>();
@@ -31,6 +48,20 @@ export function ShieldPage({ api }: PageProps) {
   const subscription = useLoad(() => api.shield<{ Subscription?: Json }>('DescribeSubscription', {}).then((r) => r.Subscription ?? null, (e: unknown) => (notFound(e) ? null : Promise.reject(e))));
   const protections = useLoad(() => api.shield<{ Protections?: Json[] }>('ListProtections', { MaxResults: 100 }).then((r) => r.Protections ?? [], (e: unknown) => (notFound(e) ? [] : Promise.reject(e))));
   const attacks = useLoad(() => listAttacks(api));
+  const attackColumns: Column<Json>[] = [
+    {
+      header: 'Attack',
+      cell: (a) => (
+        <button type="button" class="link" onClick={() => setOpen(String(a.AttackId))}>
+          {String(a.AttackId)}
+        </button>
+      ),
+    },
+    { header: 'Resource', cell: arnCell },
+    { header: 'Vectors', cell: (a) => vectors(a) || '—' },
+    { header: 'Start', cell: (a) => fmtTime(a.StartTime) },
+    { header: 'End', cell: (a) => (a.EndTime === undefined ? <span class="badge sev-High">ongoing</span> : fmtTime(a.EndTime)) },
+  ];
   const subscribe = async () => {
     setActionError(undefined);
     try {
@@ -55,14 +86,13 @@ export function ShieldPage({ api }: PageProps) {
                 </button>
               </div>
             ) : (
-              <dl class="facts">
-                <dt>Since</dt>
-                <dd>{fmtTime(sub.StartTime)}</dd>
-                <dt>Auto renew</dt>
-                <dd>{String(sub.AutoRenew ?? '—')}</dd>
-                <dt>Proactive engagement</dt>
-                <dd>{String(sub.ProactiveEngagementStatus ?? 'DISABLED')}</dd>
-              </dl>
+              <Facts
+                items={[
+                  ['Since', fmtTime(sub.StartTime)],
+                  ['Auto renew', String(sub.AutoRenew ?? '—')],
+                  ['Proactive engagement', String(sub.ProactiveEngagementStatus ?? 'DISABLED')],
+                ]}
+              />
             )
           }
         </Async>
@@ -78,34 +108,7 @@ export function ShieldPage({ api }: PageProps) {
       ) : null}
       <Card title="Protections" actions={<><button type="button" onClick={() => setCreating(true)}>Create protection</button><button type="button" class="secondary" onClick={protections.reload}>Refresh</button></>}>
         <Async state={protections} what="listing protections">
-          {(ps) =>
-            ps.length === 0 ? (
-              <Empty>No Shield protections. Choose “Create protection” to protect a site.</Empty>
-            ) : (
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Resource</th>
-                      <th scope="col">Health checks</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {ps.map((p) => (
-                      <tr>
-                        <td>{String(p.Name)}</td>
-                        <td>
-                          <code>{String(p.ResourceArn)}</code>
-                        </td>
-                        <td>{((p.HealthCheckIds as string[] | undefined) ?? []).length || '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
-            )
-          }
+          {(ps) => <DataTable columns={PROTECTION_COLUMNS} rows={ps} rowKey={(p) => String(p.Id ?? p.Name)} empty="No Shield protections. Choose “Create protection” to protect a site." />}
         </Async>
       </Card>
       <Card title="Attacks" actions={<button type="button" class="secondary" onClick={attacks.reload}>Refresh</button>}>
@@ -120,36 +123,7 @@ export function ShieldPage({ api }: PageProps) {
             return (
               <>
                 <TimeChart title="Attacks in progress per hour" kind="bars" unit="attacks" height={160} times={times} series={[{ label: 'Attacks', color: '#c0262d', values: active }]} />
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Attack</th>
-                        <th scope="col">Resource</th>
-                        <th scope="col">Vectors</th>
-                        <th scope="col">Start</th>
-                        <th scope="col">End</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {as.map((a) => (
-                        <tr>
-                          <td>
-                            <button type="button" class="link" onClick={() => setOpen(String(a.AttackId))}>
-                              {String(a.AttackId)}
-                            </button>
-                          </td>
-                          <td>
-                            <code>{String(a.ResourceArn)}</code>
-                          </td>
-                          <td>{((a.AttackVectors as { VectorType: string }[] | undefined) ?? []).map((v) => v.VectorType).join(', ') || '—'}</td>
-                          <td>{fmtTime(a.StartTime)}</td>
-                          <td>{a.EndTime === undefined ? <span class="badge sev-High">ongoing</span> : fmtTime(a.EndTime)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <DataTable columns={attackColumns} rows={as} rowKey={(a) => String(a.AttackId)} empty="" />
               </>
             );
           }}
@@ -167,39 +141,19 @@ function AttackDetail({ api, id, onClose }: { api: Clients; id: string; onClose:
       <Async state={attack} what="describing the attack">
         {(a) => (
           <>
-            <dl class="facts">
-              <dt>Resource</dt>
-              <dd>
-                <code>{String(a.ResourceArn)}</code>
-              </dd>
-              <dt>Time</dt>
-              <dd>
-                {fmtTime(a.StartTime)} – {a.EndTime === undefined ? 'ongoing' : fmtTime(a.EndTime)}
-              </dd>
-              <dt>Mitigations</dt>
-              <dd>{((a.Mitigations as { MitigationName: string }[] | undefined) ?? []).map((m) => m.MitigationName).join(', ') || 'none recorded'}</dd>
-            </dl>
+            <Facts
+              items={[
+                ['Resource', arnCell(a)],
+                ['Time', `${fmtTime(a.StartTime)} – ${a.EndTime === undefined ? 'ongoing' : fmtTime(a.EndTime)}`],
+                ['Mitigations', ((a.Mitigations as { MitigationName: string }[] | undefined) ?? []).map((m) => m.MitigationName).join(', ') || 'none recorded'],
+              ]}
+            />
             {((a.AttackProperties as Json[] | undefined) ?? []).map((p) => (
               <section>
                 <h4>
                   {String(p.AttackLayer)} · {String(p.AttackPropertyIdentifier)} (total {String(p.Total ?? '—')} {String(p.Unit ?? '')})
                 </h4>
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Top contributor</th>
-                      <th scope="col">Value</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {((p.TopContributors as { Name: string; Value: number }[] | undefined) ?? []).map((c) => (
-                      <tr>
-                        <td>{c.Name}</td>
-                        <td>{c.Value}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                <DataTable columns={CONTRIBUTOR_COLUMNS} rows={(p.TopContributors as { Name: string; Value: number }[] | undefined) ?? []} rowKey={(c) => c.Name} empty="No top contributors recorded." />
               </section>
             ))}
             <div class="actions">
@@ -218,18 +172,11 @@ function CreateProtection({ api, onDone }: { api: Clients; onDone: (ok: boolean)
   const sites = useLoad(() => api.bulwark<{ sites: Site[] }>('sites').then((r) => r.sites));
   const [name, setName] = useState('');
   const [arn, setArn] = useState('');
-  const [error, setError] = useState<unknown>();
   const chosen = arn || sites.data?.[0]?.arn || '';
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      await api.shield('CreateProtection', { Name: name, ResourceArn: chosen });
-      onDone(true);
-    } catch (err) {
-      setError(err);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await api.shield('CreateProtection', { Name: name, ResourceArn: chosen });
+    onDone(true);
+  });
   return (
     <Panel title="Create a Shield protection">
       <form class="form-grid" onSubmit={submit}>
@@ -242,13 +189,7 @@ function CreateProtection({ api, onDone }: { api: Clients; onDone: (ok: boolean)
           ))}
         </select>
         {sites.error ? <ErrorBox error={sites.error} what="listing sites" /> : null}
-        {error ? <ErrorBox error={error} what="creating the protection" /> : null}
-        <div class="actions">
-          <button type="submit">Create</button>
-          <button type="button" class="secondary" onClick={() => onDone(false)}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Create" busy={busy} error={error} what="creating the protection" onCancel={() => onDone(false)} />
       </form>
     </Panel>
   );

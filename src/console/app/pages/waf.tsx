@@ -3,7 +3,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Json } from '../aws.ts';
 import type { PageProps } from '../main.tsx';
 import { subscribeTraffic, traffic } from '../metrics.ts';
-import { Async, Card, Empty, ErrorBox, JsonEditor, Panel, TimeChart, fmtTime, useLoad, type Series } from '../ui.tsx';
+import { DataTable, type Column } from '../table.tsx';
+import { Async, AsyncList, Card, ItemList, ErrorBox, Facts, FormActions, JsonEditor, Panel, TimeChart, fmtTime, useLoad, useSubmit, type Series } from '../ui.tsx';
 
 /** A site as /_bulwark/sites lists it. */
 export interface Site {
@@ -58,21 +59,19 @@ export function WafPage({ api }: PageProps) {
       ) : null}
       <Card title="Web ACLs" actions={<><button type="button" onClick={() => setCreating(true)}>Create web ACL</button><button type="button" class="secondary" onClick={acls.reload}>Refresh</button></>}>
         <Async state={acls} what="listing web ACLs">
-          {() =>
-            list.length === 0 ? (
-              <Empty>No web ACLs yet. Choose “Create web ACL” to protect a site with a managed rule group.</Empty>
-            ) : (
-              <ul class="pills" aria-label="Web ACLs">
-                {list.map((a) => (
-                  <li>
-                    <button type="button" class={a.ARN === current?.ARN ? 'pill active' : 'pill'} aria-pressed={a.ARN === current?.ARN} onClick={() => setSelected(a.ARN)}>
-                      {a.Name}
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )
-          }
+          {() => (
+            <ItemList
+              class="pills"
+              label="Web ACLs"
+              items={list}
+              empty="No web ACLs yet. Choose “Create web ACL” to protect a site with a managed rule group."
+              item={(a) => (
+                <button type="button" class={a.ARN === current?.ARN ? 'pill active' : 'pill'} aria-pressed={a.ARN === current?.ARN} onClick={() => setSelected(a.ARN)}>
+                  {a.Name}
+                </button>
+              )}
+            />
+          )}
         </Async>
       </Card>
       {current ? <WebAclDetail key={current.ARN} api={api} summary={current} sites={sites.data ?? []} /> : null}
@@ -103,20 +102,14 @@ function WebAclDetail({ api, summary, sites }: { api: PageProps['api']; summary:
         <Async state={acl} what="reading the web ACL">
           {(d) => (
             <>
-              <dl class="facts">
-                <dt>ARN</dt>
-                <dd>
-                  <code>{summary.ARN}</code>
-                </dd>
-                <dt>Default action</dt>
-                <dd>{Object.keys((d.WebACL.DefaultAction as Json) ?? {}).join(', ')}</dd>
-                <dt>Capacity</dt>
-                <dd>{String(d.WebACL.Capacity ?? '—')} WCU</dd>
-                <dt>Protects</dt>
-                <dd>
-                  {resources.data === undefined ? '…' : resources.data.length === 0 ? <span class="muted">no site (associate it to see traffic)</span> : resources.data.map((r) => sites.find((s) => s.arn === r)?.name ?? r).join(', ')}
-                </dd>
-              </dl>
+              <Facts
+                items={[
+                  ['ARN', <code>{summary.ARN}</code>],
+                  ['Default action', Object.keys((d.WebACL.DefaultAction as Json) ?? {}).join(', ')],
+                  ['Capacity', `${String(d.WebACL.Capacity ?? '—')} WCU`],
+                  ['Protects', resources.data === undefined ? '…' : resources.data.length === 0 ? <span class="muted">no site (associate it to see traffic)</span> : resources.data.map((r) => sites.find((s) => s.arn === r)?.name ?? r).join(', ')],
+                ]}
+              />
               {editing ? (
                 <Panel title="Edit rules">
                   <p class="muted small">The rules of this web ACL as wafv2 Rule objects. Saving calls UpdateWebACL; validation errors from the API show under the editor.</p>
@@ -145,36 +138,7 @@ function WebAclDetail({ api, summary, sites }: { api: PageProps['api']; summary:
                 </Panel>
               ) : null}
               <h3>Rules in priority order</h3>
-              {rules.length === 0 ? (
-                <Empty>This web ACL has no rules: every request gets the default action.</Empty>
-              ) : (
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Priority</th>
-                        <th scope="col">Name</th>
-                        <th scope="col">Statement</th>
-                        <th scope="col">Action</th>
-                        <th scope="col">Metric</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rules.map((r) => (
-                        <tr>
-                          <td>{String(r.Priority)}</td>
-                          <td>{String(r.Name)}</td>
-                          <td>{describeStatement(r.Statement as Json)}</td>
-                          <td>{Object.keys((r.Action ?? r.OverrideAction ?? {}) as Json).join(', ')}{r.OverrideAction ? ' (override)' : ''}</td>
-                          <td>
-                            <code>{String((r.VisibilityConfig as Json).MetricName)}</code>
-                          </td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
-              )}
+              <DataTable columns={RULE_COLUMNS} rows={rules} rowKey={(r) => String(r.Name)} empty="This web ACL has no rules: every request gets the default action." />
             </>
           )}
         </Async>
@@ -184,6 +148,41 @@ function WebAclDetail({ api, summary, sites }: { api: PageProps['api']; summary:
     </>
   );
 }
+
+const RULE_COLUMNS: Column<Json>[] = [
+  { header: 'Priority', cell: (r) => String(r.Priority) },
+  { header: 'Name', cell: (r) => String(r.Name) },
+  { header: 'Statement', cell: (r) => describeStatement(r.Statement as Json) },
+  { header: 'Action', cell: (r) => `${Object.keys((r.Action ?? r.OverrideAction ?? {}) as Json).join(', ')}${r.OverrideAction ? ' (override)' : ''}` },
+  { header: 'Metric', cell: (r) => <code>{String((r.VisibilityConfig as Json).MetricName)}</code> },
+];
+
+type Sampled = Json & { metric: string };
+
+const SAMPLED_COLUMNS: Column<Sampled>[] = [
+  { header: 'Time', cell: (s) => fmtTime(s.Timestamp) },
+  { header: 'Action', cell: (s) => <span class={`badge action-${String(s.Action)}`}>{String(s.Action)}</span> },
+  {
+    header: 'Rule',
+    cell: (s) => (
+      <>
+        {s.metric}
+        {s.RuleNameWithinRuleGroup ? <div class="small">{String(s.RuleNameWithinRuleGroup)}</div> : null}
+      </>
+    ),
+  },
+  { header: 'Client IP', cell: (s) => String((s.Request as Json).ClientIP) },
+  {
+    header: 'Request',
+    class: 'uri',
+    cell: (s) => (
+      <code>
+        {String((s.Request as Json).Method)} {String((s.Request as Json).URI)}
+      </code>
+    ),
+  },
+  { header: 'Labels', class: 'small', cell: (s) => ((s.Labels as { Name: string }[] | undefined) ?? []).map((l) => l.Name).join(', ') || '—' },
+];
 
 function describeStatement(s: Json | undefined): string {
   if (!s) return '—';
@@ -226,7 +225,7 @@ function SampledCard({ api, aclArn, aclMetric, ruleMetrics, tick }: { api: PageP
   const sampled = useLoad(async () => {
     const end = new Date();
     const start = new Date(end.getTime() - 3 * 3600_000 + 60_000);
-    const all: (Json & { metric: string })[] = [];
+    const all: Sampled[] = [];
     for (const m of metrics) {
       const r = await api.waf<{ SampledRequests?: Json[] }>('GetSampledRequests', {
         WebAclArn: aclArn,
@@ -243,50 +242,7 @@ function SampledCard({ api, aclArn, aclMetric, ruleMetrics, tick }: { api: PageP
   return (
     <Card title="Sampled requests" actions={<button type="button" class="secondary" onClick={sampled.reload}>Refresh sampled requests</button>}>
       <Async state={sampled} what="reading sampled requests">
-        {(rows) =>
-          rows.length === 0 ? (
-            <Empty>No sampled requests in the last 3 hours. Requests that reach a site protected by this web ACL show up here.</Empty>
-          ) : (
-            <div class="table-wrap">
-              <table class="sampled">
-                <thead>
-                  <tr>
-                    <th scope="col">Time</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Client IP</th>
-                    <th scope="col">Request</th>
-                    <th scope="col">Labels</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.slice(0, 200).map((s) => {
-                    const req = s.Request as Json;
-                    return (
-                      <tr>
-                        <td>{fmtTime(s.Timestamp)}</td>
-                        <td>
-                          <span class={`badge action-${String(s.Action)}`}>{String(s.Action)}</span>
-                        </td>
-                        <td>
-                          {s.metric}
-                          {s.RuleNameWithinRuleGroup ? <div class="small">{String(s.RuleNameWithinRuleGroup)}</div> : null}
-                        </td>
-                        <td>{String(req.ClientIP)}</td>
-                        <td class="uri">
-                          <code>
-                            {String(req.Method)} {String(req.URI)}
-                          </code>
-                        </td>
-                        <td class="small">{((s.Labels as { Name: string }[] | undefined) ?? []).map((l) => l.Name).join(', ') || '—'}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          )
-        }
+        {(rows) => <DataTable class="sampled" columns={SAMPLED_COLUMNS} rows={rows.slice(0, 200)} rowKey={(_, i) => String(i)} empty="No sampled requests in the last 3 hours. Requests that reach a site protected by this web ACL show up here." />}
       </Async>
     </Card>
   );
@@ -298,42 +254,31 @@ function CreateWebAcl({ api, sites, onDone }: { api: PageProps['api']; sites: Si
   const [def, setDef] = useState('Allow');
   const [group, setGroup] = useState('');
   const [site, setSite] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const chosen = group || (groups.data?.[0] ? `${groups.data[0].VendorName}/${groups.data[0].Name}` : '');
   const chosenSite = site || sites[0]?.arn || '';
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const metric = name.replace(/[^\w-]/g, '') || 'webacl';
-      const rules = [];
-      if (chosen && chosen !== 'none') {
-        const [vendor, gname] = chosen.split('/') as [string, string];
-        rules.push({
-          Name: `${vendor}-${gname}`,
-          Priority: 0,
-          Statement: { ManagedRuleGroupStatement: { VendorName: vendor, Name: gname } },
-          OverrideAction: { None: {} },
-          VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: gname },
-        });
-      }
-      const r = await api.waf<{ Summary: Summary }>('CreateWebACL', {
-        Name: name,
-        Scope: 'REGIONAL',
-        DefaultAction: { [def]: {} },
-        Rules: rules,
-        VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: metric },
+  const { busy, error, submit } = useSubmit(async () => {
+    const metric = name.replace(/[^\w-]/g, '') || 'webacl';
+    const rules = [];
+    if (chosen && chosen !== 'none') {
+      const [vendor, gname] = chosen.split('/') as [string, string];
+      rules.push({
+        Name: `${vendor}-${gname}`,
+        Priority: 0,
+        Statement: { ManagedRuleGroupStatement: { VendorName: vendor, Name: gname } },
+        OverrideAction: { None: {} },
+        VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: gname },
       });
-      if (chosenSite && chosenSite !== 'none') await api.waf('AssociateWebACL', { WebACLArn: r.Summary.ARN, ResourceArn: chosenSite });
-      onDone(r.Summary.ARN);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
     }
-  };
+    const r = await api.waf<{ Summary: Summary }>('CreateWebACL', {
+      Name: name,
+      Scope: 'REGIONAL',
+      DefaultAction: { [def]: {} },
+      Rules: rules,
+      VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: metric },
+    });
+    if (chosenSite && chosenSite !== 'none') await api.waf('AssociateWebACL', { WebACLArn: r.Summary.ARN, ResourceArn: chosenSite });
+    onDone(r.Summary.ARN);
+  });
   return (
     <Panel title="Create a web ACL">
       <form class="form-grid" onSubmit={submit}>
@@ -363,19 +308,26 @@ function CreateWebAcl({ api, sites, onDone }: { api: PageProps['api']; sites: Si
           <option value="none">None (associate later)</option>
         </select>
         {groups.error ? <ErrorBox error={groups.error} what="listing managed rule groups" /> : null}
-        {error ? <ErrorBox error={error} what="creating the web ACL" /> : null}
-        <div class="actions">
-          <button type="submit" disabled={busy}>
-            Create
-          </button>
-          <button type="button" class="secondary" onClick={() => onDone()}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submit="Create" busy={busy} error={error} what="creating the web ACL" onCancel={() => onDone()} />
       </form>
     </Panel>
   );
 }
+
+const ipSetItem = (s: Json) => (
+  <>
+    <strong>{String(s.Name)}</strong> ({String(s.IPAddressVersion)}): {((s.Addresses as string[]) ?? []).join(', ') || <span class="muted">empty</span>}
+  </>
+);
+
+const regexSetItem = (s: Json) => (
+  <>
+    <strong>{String(s.Name)}</strong>:{' '}
+    {((s.RegularExpressionList as { RegexString: string }[]) ?? []).map((x) => (
+      <code class="chip">{x.RegexString}</code>
+    ))}
+  </>
+);
 
 function SetsCard({ api }: { api: PageProps['api'] }) {
   const ipsets = useLoad(async () => {
@@ -389,41 +341,10 @@ function SetsCard({ api }: { api: PageProps['api'] }) {
   return (
     <div class="grid2">
       <Card title="IP sets">
-        <Async state={ipsets} what="listing IP sets">
-          {(sets) =>
-            sets.length === 0 ? (
-              <Empty>No IP sets.</Empty>
-            ) : (
-              <ul class="plain">
-                {sets.map((s) => (
-                  <li>
-                    <strong>{String(s.Name)}</strong> ({String(s.IPAddressVersion)}): {((s.Addresses as string[]) ?? []).join(', ') || <span class="muted">empty</span>}
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </Async>
+        <AsyncList state={ipsets} what="listing IP sets" empty="No IP sets." item={ipSetItem} />
       </Card>
       <Card title="Regex pattern sets">
-        <Async state={regex} what="listing regex pattern sets">
-          {(sets) =>
-            sets.length === 0 ? (
-              <Empty>No regex pattern sets.</Empty>
-            ) : (
-              <ul class="plain">
-                {sets.map((s) => (
-                  <li>
-                    <strong>{String(s.Name)}</strong>:{' '}
-                    {((s.RegularExpressionList as { RegexString: string }[]) ?? []).map((x) => (
-                      <code class="chip">{x.RegexString}</code>
-                    ))}
-                  </li>
-                ))}
-              </ul>
-            )
-          }
-        </Async>
+        <AsyncList state={regex} what="listing regex pattern sets" empty="No regex pattern sets." item={regexSetItem} />
       </Card>
     </div>
   );
