@@ -125,6 +125,26 @@ describe('malformed requests', () => {
   });
 });
 
+describe('operator endpoints', () => {
+  it('verify the signature before parsing the body: an unsigned or badly signed body is refused unparsed', async () => {
+    const junk = '{"records": [' + '{"x":1},'.repeat(20_000) + 'BROKEN';
+    const unsigned = await send(server.endpoint, { method: 'POST', path: '/_bulwark/ingest/cloudtrail', headers: { 'content-type': 'application/json' }, body: junk });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.body).not.toContain('SerializationException');
+    const wrongKey = await signedSend(server.endpoint, { accessKeyId: ROOT_KEY.accessKeyId, secretAccessKey: 'not-the-secret' }, 'bulwark', 'us-east-1', {
+      path: '/_bulwark/ingest/cloudtrail',
+      headers: { 'content-type': 'application/json' },
+      body: junk,
+    });
+    expect(wrongKey.status).toBe(403);
+    expect(wrongKey.body).toContain('SignatureDoesNotMatch');
+    // Correctly signed, the same body is parsed and refused as malformed.
+    const signed = await signedSend(server.endpoint, ROOT_KEY, 'bulwark', 'us-east-1', { path: '/_bulwark/ingest/cloudtrail', headers: { 'content-type': 'application/json' }, body: junk });
+    expect(signed.status).toBe(400);
+    expect(signed.body).toContain('SerializationException');
+  });
+});
+
 describe('health and metrics', () => {
   it('health answers ok/unsealed and metrics count requests', async () => {
     const h = await fetch(server.endpoint + '/_bulwark/health');

@@ -510,28 +510,35 @@ export class ApiServer {
     }
     if (path === '/_bulwark/seal-status' && method === 'GET') return send(200, st);
     if (method !== 'POST') return send(404, { __type: 'NotFound', message: 'Not found' });
-    let body: Record<string, unknown>;
     let raw: Buffer;
     try {
       raw = await readBody(req, this.internalOps.get(path)?.maxBodyBytes ?? 64 * 1024); // guardduty: per-operation cap
-      const parsed: unknown = raw.length ? JSON.parse(raw.toString('utf8')) : {};
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
-      body = parsed as Record<string, unknown>;
-    } catch {
-      return send(400, { __type: 'SerializationException', message: 'Body must be a JSON object' });
+    } catch (e) {
+      if (isAwsError(e) && e.status === 413) {
+        res.setHeader('connection', 'close');
+        return send(413, { __type: e.code, message: e.message });
+      }
+      return send(400, { __type: 'SerializationException', message: 'Could not read request body' });
     }
+    const badBody = (): number => send(400, { __type: 'SerializationException', message: 'Body must be a JSON object' });
+    // Signed operations parse their body only once the signature is verified (an unauthenticated
+    // client must not make the server parse megabytes of JSON); the seal operations are unsigned.
+    const body = path === '/_bulwark/init' || path === '/_bulwark/unseal' || path === '/_bulwark/rekey' ? jsonObject(raw) : undefined;
     try {
       switch (path) {
         case '/_bulwark/init': {
+          if (body === undefined) return badBody();
           const shares = Number(body.shares ?? body.secret_shares);
           const threshold = Number(body.threshold ?? body.secret_threshold);
           return send(200, await this.opts.seal.init({ shares, threshold }));
         }
         case '/_bulwark/unseal': {
+          if (body === undefined) return badBody();
           if (typeof body.key !== 'string') return send(400, { __type: 'ValidationException', message: "'key' (one unseal share) is required" });
           return send(200, await this.opts.seal.submitUnsealShare(body.key));
         }
         case '/_bulwark/rekey': {
+          if (body === undefined) return badBody();
           const current = body.currentShares;
           if (!Array.isArray(current) || !current.every((s) => typeof s === 'string')) {
             return send(400, { __type: 'ValidationException', message: "'currentShares' (a threshold of current unseal shares) is required" });
@@ -572,7 +579,9 @@ export class ApiServer {
               return send(403, { __type: 'AccessDeniedException', message: `User: ${p.arn} is not authorized to perform: ${op.action}` });
             }
           }
-          return send(200, await op.handler(body, { accountId: p.accountId, region: verified.scope.region, arn: p.arn })); // guardduty: caller
+          const input = jsonObject(raw);
+          if (input === undefined) return badBody();
+          return send(200, await op.handler(input, { accountId: p.accountId, region: verified.scope.region, arn: p.arn })); // guardduty: caller
         }
       }
     } catch (e) {
@@ -698,6 +707,16 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A JSON object body (an empty body is `{}`), or undefined when it is not one. */
+function jsonObject(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = raw.length ? JSON.parse(raw.toString('utf8')) : {};
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function guessProtocol(headers: http.IncomingHttpHeaders): Protocol {
   if (headers['x-amz-target'] !== undefined) return 'json';
