@@ -257,6 +257,27 @@ describe('rule semantics', () => {
     acl.evaluate(request({ queryString: 'q=2' }));
     expect(applied).toBe(2);
   });
+
+  it('chains sharing leading transformations compute the shared steps once per request', () => {
+    const applied: Record<string, number> = {};
+    const base = deps();
+    const parts = {
+      compileField: base.parts!.compileField,
+      compileChain: (l: { Priority: number; Type: string }[]) => {
+        const c = base.parts!.compileChain(l);
+        return { key: c.key, apply: (s: string) => { applied[c.key] = (applied[c.key] ?? 0) + 1; return c.apply(s); } };
+      },
+    };
+    const two = [{ Priority: 3, Type: 'URL_DECODE' }, { Priority: 7, Type: 'LOWERCASE' }];
+    const three = [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'NONE' }, { Priority: 2, Type: 'LOWERCASE' }, { Priority: 5, Type: 'COMPRESS_WHITE_SPACE' }];
+    const acl = compileWebAcl(webAcl([
+      rule('a', byteMatch('nomatch', 'CONTAINS', { QueryString: {} }, two)),
+      rule('b', byteMatch('a b', 'CONTAINS', { QueryString: {} }, three)),
+    ]), { ...base, parts });
+    // 'A%20%20B' → 'A  B' → 'a  b' → 'a b': the last rule matches only with all three steps applied in order.
+    expect(acl.evaluate(request({ queryString: 'A%20%20B' })).terminatingRuleId).toBe('b');
+    expect(applied).toEqual({ URL_DECODE: 1, LOWERCASE: 1, COMPRESS_WHITE_SPACE: 1 });
+  });
 });
 
 describe('label match', () => {

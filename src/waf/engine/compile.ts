@@ -11,8 +11,10 @@ import { rulesCapacity } from './capacity.js';
 import { WafConfigError } from './errors.js';
 import { defaultParts } from './parts.js';
 import { compileStatement } from './statements/index.js';
+import { InspectorSlots } from './statements/inspect.js';
+import { RegexPrefilters } from './statements/regex-prefilter.js';
 import type { CompiledRateStatement } from './statements/rate-based.js';
-import type { CompileContext, CompiledAction, CompiledGroup, CompiledRule, CompiledStatement, EngineDeps, EngineParts, EvalContext, GroupCompiler, Json } from './statements/types.js';
+import type { CompileContext, CompiledAction, CompiledGroup, CompiledRule, CompiledStatement, EngineDeps, EngineParts, EvalContext, FieldValues, GroupCompiler, Json } from './statements/types.js';
 import { isObject } from './statements/util.js';
 import type { InspectedRequest, MatchDetail, RuleGroupResult, RuleMatch, WafAction, WafDecision } from './types.js';
 
@@ -87,6 +89,8 @@ interface RuleCompileEnv {
   readonly captchaDefault: number;
   readonly challengeDefault: number;
   readonly groups: GroupCompiler;
+  readonly prefilters?: RegexPrefilters;
+  readonly slots?: InspectorSlots;
 }
 
 function compileRules(env: RuleCompileEnv, rules: readonly unknown[], opts: { labelNamespace: string; bodies: Json | undefined; idPrefix: string; path: string; inRuleGroup: boolean }): CompiledRule[] {
@@ -122,6 +126,8 @@ function compileRules(env: RuleCompileEnv, rules: readonly unknown[], opts: { la
         throw new Error('unreachable: compileStatement provides child()');
       },
       groups: env.groups,
+      ...(env.prefilters !== undefined ? { prefilters: env.prefilters } : {}),
+      ...(env.slots !== undefined ? { slots: env.slots } : {}),
     };
     const statement: CompiledStatement = compileStatement(r['Statement'], cc);
     const isGroup = 'group' in statement;
@@ -199,10 +205,14 @@ export function compileWebAcl(acl: Json, deps: EngineDeps): CompiledWebAcl {
     captchaDefault: immunity(acl['CaptchaConfig'], DEFAULT_IMMUNITY_SEC, 'CaptchaConfig'),
     challengeDefault: immunity(acl['ChallengeConfig'], DEFAULT_IMMUNITY_SEC, 'ChallengeConfig'),
     groups,
+    ...(deps.regexPrefilter !== false ? { prefilters: new RegexPrefilters() } : {}),
+    slots: new InspectorSlots(),
   };
   const rulesJson = acl['Rules'] == null ? [] : acl['Rules'];
   if (!Array.isArray(rulesJson)) throw new WafConfigError('RULE', 'Rules', 'Rules must be a list');
   const rules = compileRules(env, rulesJson, { labelNamespace: ns, bodies, idPrefix: arn, path: 'Rules', inRuleGroup: false });
+  // Every regex is registered: build the literal automaton once, here, never per request.
+  env.prefilters?.seal();
 
   const capacity = rulesCapacity(rulesJson as Json[], {
     ruleGroupCapacity: (a) => {
@@ -215,7 +225,7 @@ export function compileWebAcl(acl: Json, deps: EngineDeps): CompiledWebAcl {
     throw new WafConfigError('WEB_ACL', 'Rules', `the web ACL needs ${capacity} WCU; the maximum is ${MAX_WEB_ACL_CAPACITY}`, 'WAFLimitsExceededException');
   }
 
-  const evaluator = new AclEvaluator(rules, defaultAction);
+  const evaluator = new AclEvaluator(rules, defaultAction, env.slots?.size ?? 0);
   return Object.freeze({
     name,
     id,
@@ -267,10 +277,11 @@ class AclEvaluator {
   constructor(
     private readonly rules: readonly CompiledRule[],
     private readonly defaultAction: CompiledAction,
+    private readonly slotCount: number,
   ) {}
 
   evaluate(req: InspectedRequest): WafDecision {
-    const ctx: EvalContext = { req, labels: [], labelSet: new Set(), cache: new Map(), details: [], rate: [] };
+    const ctx: EvalContext = { req, labels: [], labelSet: new Set(), cache: new Map(), slots: new Array<FieldValues | undefined>(this.slotCount), details: [], rate: [], prefilter: [] };
     const nonTerminating: RuleMatch[] = [];
     const groupList: RuleGroupResult[] = [];
     const metricMatches: { metricName: string; action: WafAction }[] = [];
@@ -306,7 +317,9 @@ class AclEvaluator {
         let termAction: CompiledAction | undefined;
         for (let j = 0; j < g.rules.length; j++) {
           const gr = g.rules[j]!;
-          ctx.details = [];
+          // A fresh list only when the last one was used: an empty list is never kept by a result
+          // that outlives the next rule (see ruleMatch, and finish() ends the evaluation).
+          if (ctx.details.length !== 0) ctx.details = [];
           if (!gr.statement.matches(ctx)) continue;
           addLabels(ctx, gr.labels);
           let action = gr.action!;
@@ -345,7 +358,7 @@ class AclEvaluator {
         continue;
       }
 
-      ctx.details = [];
+      if (ctx.details.length !== 0) ctx.details = [];
       if (!rule.statement.matches(ctx)) continue;
       addLabels(ctx, rule.labels);
       const action = rule.action!;

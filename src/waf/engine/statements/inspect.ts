@@ -13,8 +13,40 @@ export interface FieldInspector {
   readonly chain: TransformChain;
   /** Cache key of the transformed values. */
   readonly cacheKey: string;
-  /** Number of transformations (other than NONE), for WCU and for skipping work. */
+  /** True when every transformation is NONE (the raw values are inspected). */
   readonly identity: boolean;
+  /**
+   * With two or more transformations: the inspector of all but the last one, whose (cached)
+   * values the last step is applied to. Chains sharing a prefix (URL_DECODE_UNI, then
+   * HTML_ENTITY_DECODE, then CMD_LINE…) compute the shared steps once per request.
+   */
+  readonly prefix?: FieldInspector;
+  /** The last transformation alone, applied to the prefix's values. */
+  readonly last?: TransformChain;
+  /**
+   * Indexes of the raw and transformed values in EvalContext.slots when compiled in a web ACL
+   * (InspectorSlots), -1 otherwise (then EvalContext.cache by key).
+   */
+  readonly rawSlot: number;
+  readonly slot: number;
+}
+
+/** Per web ACL: one index per distinct cache key, so evaluation caches values in an array. */
+export class InspectorSlots {
+  private readonly ids = new Map<string, number>();
+
+  slot(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.ids.size;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
 }
 
 /** Compiles spec.FieldToMatch and spec.TextTransformations of a statement. */
@@ -39,7 +71,16 @@ export function compileInspector(spec: Json, cc: CompileContext, field: string):
   }
   void field;
   const identity = (tt as { Type?: unknown }[]).every((t) => t?.Type === 'NONE');
-  return { field: fx, chain, cacheKey: `${fx.key}\u0000${chain.key}`, identity };
+  const cacheKey = `${fx.key}\u0000${chain.key}`;
+  const rawSlot = cc.slots?.slot(fx.key) ?? -1;
+  const slot = cc.slots?.slot(cacheKey) ?? -1;
+  // The list is valid (compileChain accepted it): split off the last effective step.
+  const steps = (tt as { Priority: number; Type: string }[]).filter((t) => t.Type !== 'NONE').sort((a, b) => a.Priority - b.Priority);
+  if (steps.length < 2) return { field: fx, chain, cacheKey, identity, rawSlot, slot };
+  const head = steps.slice(0, -1).map((t, i) => ({ Priority: i, Type: t.Type }));
+  const prefix = compileInspector({ FieldToMatch: ftm, TextTransformations: head }, cc, field);
+  const last = cc.parts.compileChain([{ Priority: 0, Type: steps[steps.length - 1]!.Type }]);
+  return { field: fx, chain, cacheKey, identity, prefix, last, rawSlot, slot };
 }
 
 export function asConfigError(e: unknown, field: string, path: string): WafConfigError {
@@ -52,21 +93,34 @@ export function asConfigError(e: unknown, field: string, path: string): WafConfi
 
 /** The transformed values of a field for this request (cached per request). */
 export function inspect(ctx: EvalContext, fi: FieldInspector): FieldValues {
-  const cached = ctx.cache.get(fi.cacheKey);
+  const slots = ctx.slots;
+  const cached = fi.slot >= 0 ? slots[fi.slot] : ctx.cache.get(fi.cacheKey);
   if (cached !== undefined) return cached;
-  let raw = ctx.cache.get(fi.field.key);
-  if (raw === undefined) {
-    raw = fi.field.extract(ctx.req);
-    ctx.cache.set(fi.field.key, raw);
+  let base: FieldValues;
+  let step: TransformChain;
+  if (fi.prefix !== undefined) {
+    base = inspect(ctx, fi.prefix);
+    step = fi.last!;
+  } else {
+    let raw = fi.rawSlot >= 0 ? slots[fi.rawSlot] : ctx.cache.get(fi.field.key);
+    if (raw === undefined) {
+      raw = fi.field.extract(ctx.req);
+      if (fi.rawSlot >= 0) slots[fi.rawSlot] = raw;
+      else ctx.cache.set(fi.field.key, raw);
+    }
+    base = raw;
+    step = fi.chain;
   }
-  let out: FieldValues = raw;
-  if (!fi.identity && !decided(raw)) {
-    const vals = raw.values;
+  let out: FieldValues = base;
+  // A decided base (oversize/invalid handling) is passed on untransformed, as the raw values are.
+  if (!fi.identity && !decided(base)) {
+    const vals = base.values;
     const t = new Array<string>(vals.length);
-    for (let i = 0; i < vals.length; i++) t[i] = fi.chain.apply(vals[i]!);
-    out = raw.kind === 'values' ? { kind: 'values', values: t } : raw.kind === 'oversize' ? { kind: 'oversize', handling: raw.handling, values: t } : { kind: 'invalid', fallback: raw.fallback, values: t };
+    for (let i = 0; i < vals.length; i++) t[i] = step.apply(vals[i]!);
+    out = base.kind === 'values' ? { kind: 'values', values: t } : base.kind === 'oversize' ? { kind: 'oversize', handling: base.handling, values: t } : { kind: 'invalid', fallback: base.fallback, values: t };
   }
-  ctx.cache.set(fi.cacheKey, out);
+  if (fi.slot >= 0) slots[fi.slot] = out;
+  else ctx.cache.set(fi.cacheKey, out);
   return out;
 }
 

@@ -26,7 +26,8 @@ function fieldPart(cc: CompileContext, logKey: string, name: string | undefined,
     const field = cc.parts.compileField(ftm, { bodyLimitBytes: cc.bodyLimitBytes });
     const list = Array.isArray(tt) ? (tt as { Priority: number; Type: string }[]) : [];
     const chain = cc.parts.compileChain(list.length > 0 ? list : [{ Priority: 0, Type: 'NONE' }]);
-    fi = { field, chain, cacheKey: `${field.key}\u0000${chain.key}`, identity: list.every((t) => t.Type === 'NONE') };
+    const cacheKey = `${field.key}\u0000${chain.key}`;
+    fi = { field, chain, cacheKey, identity: list.every((t) => t.Type === 'NONE'), rawSlot: cc.slots?.slot(field.key) ?? -1, slot: cc.slots?.slot(cacheKey) ?? -1 };
   } catch (e) {
     throw asConfigError(e, 'CUSTOM_KEYS', path);
   }

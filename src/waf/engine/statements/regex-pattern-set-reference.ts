@@ -26,15 +26,20 @@ export const regexPatternSetReferenceStatement: StatementEntry = {
     // One alternation is one RE2 scan per value instead of one per pattern; flags like (?i) stay
     // scoped to their own group.
     let re: ByteRegex | null = null;
+    let source: string | undefined;
     if (patterns.length > 0) {
       try {
-        re = new RE2(patterns.map((p) => `(?:${utf8ToByteString(p)})`).join('|')) as unknown as ByteRegex;
+        source = patterns.map((p) => `(?:${utf8ToByteString(p)})`).join('|');
+        re = new RE2(source) as unknown as ByteRegex;
       } catch {
+        source = undefined;
         const each = patterns.map((p, i) => compileRegex(p, 'REGEX_PATTERN_SET', `${arn}[${i}]`));
         re = { test: (s: string) => each.some((r) => r.test(s)) };
       }
     }
     const fi = compileInspector(spec, cc, 'REGEX_PATTERN_REFERENCE_STATEMENT');
+    // The alternation's required literals (one per branch, or none) feed the regex prefilter.
+    const pf = source !== undefined ? cc.prefilters?.group(fi.cacheKey).add(source) : undefined;
     return {
       matches(ctx: EvalContext): boolean {
         if (re === null) return false;
@@ -42,6 +47,11 @@ export const regexPatternSetReferenceStatement: StatementEntry = {
         const f = forced(fv);
         if (f !== undefined) return f;
         const vals = fv.values;
+        if (pf !== undefined && pf.group.sealed && vals.length > 0) {
+          const scan = pf.group.scan(ctx, vals);
+          for (let i = 0; i < vals.length; i++) if (pf.group.test(scan, pf, vals, i, re)) return true;
+          return false;
+        }
         for (let i = 0; i < vals.length; i++) if (re.test(vals[i]!)) return true;
         return false;
       },

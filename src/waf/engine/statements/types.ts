@@ -47,6 +47,11 @@ export interface EngineDeps {
   asn?: (ip: string) => number | undefined;
   /** Overrides of the field/transformation compilers (tests). */
   parts?: EngineParts;
+  /**
+   * The literal prefilter in front of RegexMatchStatement (regex-prefilter.ts); default true.
+   * Verdicts are the same either way; false exists to compare (tests, benchmarks).
+   */
+  regexPrefilter?: boolean;
 }
 
 /** Per-request evaluation state shared by all statements of one web ACL evaluation. */
@@ -57,10 +62,14 @@ export interface EvalContext {
   readonly labelSet: Set<string>;
   /** field key → raw values; field key + '\0' + chain key → transformed values. */
   readonly cache: Map<string, FieldValues>;
+  /** The same, by InspectorSlots index, for inspectors compiled in the web ACL (see inspect.ts). */
+  readonly slots: (FieldValues | undefined)[];
   /** Match details collected while evaluating the current rule (SQLi/XSS). */
   details: MatchDetail[];
   /** Rate-based rules that matched. */
   readonly rate: RateBasedResult[];
+  /** Regex prefilter results per prefilter group id (regex-prefilter.ts), computed on first use. */
+  readonly prefilter: (import('./regex-prefilter.js').GroupScan | undefined)[];
 }
 
 /** A compiled statement. */
@@ -89,6 +98,10 @@ export interface CompileContext {
   child(stmt: unknown, subpath: string): CompiledStatement;
   /** Rule/action compilation for group statements. */
   readonly groups: GroupCompiler;
+  /** Value cache slots of the web ACL's inspectors, when compiling one. */
+  readonly slots?: import('./inspect.js').InspectorSlots;
+  /** The web ACL's regex prefilter, when it has one (sealed after all rules compiled). */
+  readonly prefilters?: import('./regex-prefilter.js').RegexPrefilters;
 }
 
 /** Capacity helpers a statement's WCU function may need. */

@@ -1,0 +1,116 @@
+// In-process cost of evaluating the full managed set (issue 6): Core (NoUserAgent_HEADER excluded),
+// SQLi, KnownBadInputs, Linux, Unix, Windows and PHP, as bench/waf-detection.mjs compiles them, on
+// the same benign browser GET with a query string and 1 KB urlencoded POST that its wrk runs send.
+// Baseline in the same run: an empty web ACL (default Allow) evaluating the same requests. Also
+// measured: the same managed set with the regex prefilter off (EngineDeps.regexPrefilter = false).
+// Rounds alternate the variants so machine drift hits all alike; compile time is timed apart.
+// Usage: npx tsc -p tsconfig.build.json && node bench/waf-managed-eval.mjs [--rounds 5] [--ms 600]
+//   --only managed   evaluate only the managed set with the prefilter (for node --cpu-prof)
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { arg } from './lib.mjs';
+
+const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
+const dist = resolve(process.env.BULWARK_DIST ?? join(repo, 'dist', 'src'));
+const { compileWebAcl, MemoryRateCounter } = await import(pathToFileURL(join(dist, 'waf', 'engine', 'index.js')).href);
+const { resolveManagedRuleGroup } = await import(pathToFileURL(join(dist, 'waf', 'managed', 'index.js')).href);
+const { detectors } = await import(pathToFileURL(join(dist, 'waf', 'detect', 'index.js')).href);
+
+const GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesUnixRuleSet', 'AWSManagedRulesWindowsRuleSet', 'AWSManagedRulesPHPRuleSet'];
+const vis = (n) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
+
+function compile(groups, extraDeps = {}) {
+  return compileWebAcl(
+    {
+      Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'),
+      Rules: groups.map((name, i) => ({
+        Name: name, Priority: i, OverrideAction: { None: {} }, VisibilityConfig: vis(name),
+        Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name, ...(i === 0 ? { ExcludedRules: [{ Name: 'NoUserAgent_HEADER' }] } : {}) } },
+      })),
+    },
+    { resolveIpSet: () => undefined, resolveRegexPatternSet: () => undefined, resolveRuleGroup: () => undefined, resolveManagedRuleGroup, detectors, rateCounter: new MemoryRateCounter(), ...extraDeps },
+  );
+}
+
+// The requests of bench/waf-detection.mjs's wrk runs, as the proxy presents them (byte strings).
+const browser = [
+  ['Host', 'shop.example.com'],
+  ['User-Agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'],
+  ['Accept', 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8'],
+  ['Accept-Language', 'en-GB,en;q=0.9'],
+  ['Accept-Encoding', 'gzip, deflate, br'],
+  ['Cookie', 'session=3f9a1c2e7b; theme=dark'],
+  ['Referer', 'https://shop.example.com/'],
+];
+let form = 'name=Jane+O%27Connor&subject=Order+question&message=';
+const filler = "I'd+like+to+change+the+delivery+address+on+my+order%3B+it's+going+to+my+old+flat+-+thanks.+";
+while (form.length < 1000) form += filler;
+form = (form.slice(0, 1010) + '&rating=5').slice(0, 1024);
+const base = { uriFragment: '', httpVersion: 'HTTP/1.1', clientIp: '127.0.0.1', timeMs: Date.now() };
+const body = Buffer.from(form, 'latin1');
+const REQUESTS = {
+  GET: { ...base, method: 'GET', uriPath: '/search', queryString: 'q=walking+boots+for+narrow+feet&page=2&sort=price_asc', headers: browser, body: Buffer.alloc(0), bodySize: 0, bodyOversize: false },
+  'POST 1 KB': {
+    ...base, method: 'POST', uriPath: '/contact', queryString: '', body, bodySize: body.length, bodyOversize: false,
+    headers: [...browser, ['Content-Type', 'application/x-www-form-urlencoded'], ['Content-Length', String(body.length)]],
+  },
+};
+
+/**
+ * CPU µs (user + system of this process) per evaluation of `req` by `acl`, running for about `ms`
+ * milliseconds of wall time. CPU time, not wall time: the machine is shared, and time spent waiting
+ * for a core is not the evaluation's cost.
+ */
+function measure(acl, req, ms) {
+  let n = 0;
+  const c0 = process.cpuUsage();
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    for (let i = 0; i < 50; i++) acl.evaluate(req);
+    n += 50;
+  }
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const rounds = arg('rounds', 5);
+const ms = arg('ms', 600);
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+
+let t = performance.now();
+const managed = compile(GROUPS);
+const compileMs = performance.now() - t;
+t = performance.now();
+const managedNoPrefilter = compile(GROUPS, { regexPrefilter: false });
+const compileNoPfMs = performance.now() - t;
+const empty = compile([]);
+console.log(`compile: managed set ${compileMs.toFixed(0)} ms with the prefilter, ${compileNoPfMs.toFixed(0)} ms without (${managed.capacity} WCU)`);
+
+const variants = only === 'managed' ? { managed } : { empty, managed, 'managed, no prefilter': managedNoPrefilter };
+for (const [name, req] of Object.entries(REQUESTS)) {
+  for (const acl of Object.values(variants)) {
+    const d = acl.evaluate(req);
+    if (d.action !== 'ALLOW') throw new Error(`${name} refused by ${acl.name}: ${d.terminatingRuleId}`);
+    measure(acl, req, 150); // warm-up
+  }
+}
+const results = {};
+for (let r = 0; r < rounds; r++) {
+  for (const [name, req] of Object.entries(REQUESTS)) {
+    for (const [v, acl] of Object.entries(variants)) ((results[name] ??= {})[v] ??= []).push(measure(acl, req, ms));
+  }
+}
+console.log(`\nCPU µs per evaluation, median of ${rounds} rounds of ~${ms} ms (node ${process.version}, load average ${os.loadavg()[0].toFixed(1)})`);
+for (const [name, byVariant] of Object.entries(results)) {
+  const m = Object.fromEntries(Object.entries(byVariant).map(([v, xs]) => [v, median(xs)]));
+  const parts = Object.entries(m).map(([v, us]) => `${v} ${us.toFixed(1)} µs`);
+  let extra = '';
+  if (m.empty !== undefined) {
+    extra = ` | managed set adds ${(m.managed - m.empty).toFixed(1)} µs`;
+    if (m['managed, no prefilter'] !== undefined) extra += ` (${(m['managed, no prefilter'] - m.empty).toFixed(1)} µs without the prefilter: ${((m['managed, no prefilter'] - m.empty) / (m.managed - m.empty)).toFixed(1)}×)`;
+  }
+  console.log(`${name.padEnd(9)} ${parts.join(' | ')}${extra}`);
+}

@@ -1,0 +1,207 @@
+import fc from 'fast-check';
+import RE2 from 're2';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { managedRuleGroups } from '../../managed/index.js';
+import { compileWebAcl } from '../compile.js';
+import { deps, request } from '../test-fakes.js';
+import type { InspectedRequest } from '../types.js';
+import { requiredLiterals } from './regex-literals.js';
+import { LiteralAutomaton } from './regex-prefilter.js';
+
+/** Every RegexString of the managed groups (as the rule files define them today). */
+function managedPatterns(): string[] {
+  const out = new Set<string>();
+  const walk = (s: unknown): void => {
+    if (s === null || typeof s !== 'object') return;
+    for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+      if (k === 'RegexString' && typeof v === 'string') out.add(v);
+      else walk(v);
+    }
+  };
+  for (const g of managedRuleGroups.values()) walk(g.Rules);
+  return [...out];
+}
+
+/** Whether the prefilter lets `input` through for `pattern` (every clause has a literal present). */
+function passes(pattern: string, input: string): boolean {
+  const cnf = requiredLiterals(pattern);
+  if (cnf.length === 0) return true;
+  const lits = [...new Set(cnf.flat())];
+  const a = new LiteralAutomaton(lits);
+  const n = a.scan(input);
+  if (n < 0) return true;
+  const found = new Set(Array.from(a.hits.subarray(0, n), (id) => lits[id]));
+  return cnf.every((clause) => clause.some((l) => found.has(l)));
+}
+
+describe('requiredLiterals', () => {
+  it('takes a plain literal, folded', () => {
+    expect(requiredLiterals('java\\.lang\\.Runtime')).toEqual([['java.lang.runtime']]);
+  });
+
+  it('expands small alternations and optional parts into the literal', () => {
+    expect(requiredLiterals('(?i)\\bsys(?:\\.|)(?:objects|columns)\\b')).toEqual([['sysobjects', 'syscolumns', 'sys.objects', 'sys.columns'].sort((a, b) => a.length - b.length || (a < b ? -1 : 1))]);
+    expect(requiredLiterals('ab?c')).toEqual([['ac', 'abc']]);
+  });
+
+  it('keeps several clauses for separated requirements (CNF)', () => {
+    const cnf = requiredLiterals('(?i)\\bunion\\b[\\s\\S]{0,40}\\bselect\\b');
+    expect(cnf).toContainEqual(['union']);
+    expect(cnf).toContainEqual(['select']);
+  });
+
+  it('gives up (always run) when a match can be empty or a branch has no literal', () => {
+    expect(requiredLiterals('x*')).toEqual([]);
+    expect(requiredLiterals('a|b*')).toEqual([]);
+    expect(requiredLiterals('(?:abc)?')).toEqual([]);
+    expect(requiredLiterals('(?:foo|\\d+)bar')).toEqual([['bar']]);
+    expect(requiredLiterals('^\\s*$')).toEqual([]);
+  });
+
+  it('gives up on syntax it does not model', () => {
+    expect(requiredLiterals('\\Qabc\\E')).toEqual([]);
+    expect(requiredLiterals('abc\\1')).toEqual([]);
+    expect(requiredLiterals('\\x{2028}abc')).toEqual([]);
+    expect(requiredLiterals('ab{c')).toEqual([]);
+    expect(requiredLiterals('(abc')).toEqual([]);
+  });
+
+  it('reads classes, escapes and flags', () => {
+    expect(requiredLiterals('[/\\\\]etc[/\\\\]passwd')).toEqual([['/etc/passwd', '/etc\\passwd', '\\etc/passwd', '\\etc\\passwd']]);
+    expect(requiredLiterals('\\x60id\\x{AC}')).toEqual([['`id\u00ac']]);
+    expect(requiredLiterals('(?i:ABC)(?-i)def')).toEqual([['abcdef']]);
+    expect(requiredLiterals('[^a]bc')).toEqual([['bc']]);
+    // A repeated atom begins and ends its run: the literal extends into it, and resumes after it.
+    expect(requiredLiterals('(?P<n>x)yz+')).toEqual([['xyz']]);
+    expect(requiredLiterals('[/\\\\]\\.\\.+[/\\\\]')).toEqual([['/..', '\\..'], ['./', '.\\']]);
+    expect(requiredLiterals('a(?:bc)+d')).toEqual([['abc'], ['bcd']]);
+  });
+});
+
+describe('LiteralAutomaton', () => {
+  it('finds overlapping literals case-insensitively, each once', () => {
+    const lits = ['he', 'she', 'his', 'hers'];
+    const a = new LiteralAutomaton(lits);
+    const n = a.scan('USHERS and she');
+    expect(Array.from(a.hits.subarray(0, n), (i) => lits[i]).sort()).toEqual(['he', 'hers', 'she']);
+    expect(a.scan('nothing here? "h-e"')).toBe(1); // 'he' in "here"
+    expect(a.scan('xyz')).toBe(0);
+  });
+
+  it('folds Latin-1 letters like RE2 (?i) does within bytes', () => {
+    const a = new LiteralAutomaton(['\u00e9t\u00e9']);
+    expect(a.scan('\u00c9T\u00c9')).toBe(1);
+  });
+
+  it('reports strings that are not byte strings', () => {
+    expect(new LiteralAutomaton(['a']).scan('a\u2028')).toBe(-1);
+  });
+});
+
+describe('the prefilter gives the regex answer', () => {
+  const handmade = [
+    '(?i)foo(?:bar|baz)?qux', 'ab?c', '(?i)\\bsel(?:ect)?\\s+\\w+', '(?:^|[;|&])\\s*(?:cat|ls)\\s', '\\$\\{(?:jndi|env):', '[a-c]{2}x',
+    '(?i)(?:\\.\\./|\\.\\.\\\\)+', 'x(?:ab)+?y', '(?i:HeLLo)\\s*world', '\\bunion\\b[\\s\\S]{0,10}select',
+  ];
+  const patterns = [...handmade, ...managedPatterns()];
+
+  it('on random inputs drawn from each pattern\'s literals', () => {
+    let matched = 0;
+    let skipped = 0;
+    for (const pattern of patterns) {
+      const re = new RE2(Buffer.from(pattern, 'utf8').toString('latin1'));
+      const pieces = [...new Set(requiredLiterals(pattern).flat()), ' ', '/', '(', ';', '|', '..', '\\', '$', '{', ':', '0', '\n', 'a', '%'];
+      const piece = fc.oneof(
+        fc.constantFrom(...pieces).chain((p) => fc.array(fc.boolean(), { minLength: p.length, maxLength: p.length }).map((up) => [...p].map((ch, i) => (up[i] ? ch.toUpperCase() : ch)).join(''))),
+        fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c)),
+      );
+      fc.assert(
+        fc.property(fc.array(piece, { maxLength: 12 }), (parts) => {
+          const s = parts.join('');
+          const m = re.test(s);
+          if (m) {
+            matched++;
+            expect(passes(pattern, s), `${pattern} on ${JSON.stringify(s)}`).toBe(true);
+          } else if (!passes(pattern, s)) skipped++;
+        }),
+        { numRuns: 60 },
+      );
+    }
+    // Not vacuous: the inputs both match regexes and let the prefilter skip some.
+    expect(matched).toBeGreaterThan(patterns.length);
+    expect(skipped).toBeGreaterThan(patterns.length);
+  });
+
+  it('on known matches', () => {
+    const samples: [string, string][] = [
+      ['(?i)foo(?:bar|baz)?qux', 'xxFOOBAZQUX'], ['(?i)foo(?:bar|baz)?qux', 'fooqux'], ['ab?c', 'ac'], ['(?i)\\bsel(?:ect)?\\s+\\w+', 'SEL  x'],
+      ['(?:^|[;|&])\\s*(?:cat|ls)\\s', ';ls '], ['\\$\\{(?:jndi|env):', '${env:'], ['[a-c]{2}x', 'cbx'], ['x(?:ab)+?y', 'xababy'], ['(?i:HeLLo)\\s*world', 'HELLOworld'],
+    ];
+    for (const [p, s] of samples) {
+      expect(new RE2(p).test(s), `${p} ~ ${s}`).toBe(true);
+      expect(passes(p, s), `${p} ~ ${s}`).toBe(true);
+    }
+  });
+});
+
+describe('RegexMatchStatement with the prefilter', () => {
+  const rule = (name: string, priority: number, pattern: string) => ({
+    Name: name,
+    Priority: priority,
+    Action: { Block: {} },
+    VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: name },
+    Statement: { RegexMatchStatement: { RegexString: pattern, FieldToMatch: { QueryString: {} }, TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }] } },
+  });
+  const acl = (prefilter: boolean) => compileWebAcl(
+    { Name: 'pf', DefaultAction: { Allow: {} }, VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: 'pf' }, Rules: [rule('evil', 0, '(?i)evil\\d+'), rule('free', 1, '^\\d{3}$')] },
+    deps({ regexPrefilter: prefilter }),
+  );
+  const q = (query: string): InspectedRequest => request({ queryString: query });
+
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('never runs a regex whose literal is absent; runs a lone candidate; decides several with one RE2.Set pass', () => {
+    const withPf = acl(true);
+    const test = vi.spyOn(RE2.prototype, 'test');
+    const setMatch = vi.spyOn(RE2.Set.prototype, 'match');
+    expect(withPf.evaluate(q('hello=world')).action).toBe('ALLOW');
+    // 'evil' is absent: only '^\d{3}$' (no literal) is a candidate, and runs alone.
+    expect(test.mock.calls.map((c) => c[0])).toEqual(['hello=world']);
+    expect(setMatch).not.toHaveBeenCalled();
+    test.mockClear();
+    // Both patterns are candidates on a short value: two regex runs cost less than a set pass.
+    expect(withPf.evaluate(q('x=EVIL')).action).toBe('ALLOW');
+    expect(test).toHaveBeenCalledTimes(2);
+    expect(setMatch).not.toHaveBeenCalled();
+    test.mockClear();
+    // …on a long value one set pass decides both.
+    const pad = `&pad=${'a'.repeat(300)}`;
+    expect(withPf.evaluate(q(`x=EVIL${pad}`)).action).toBe('ALLOW');
+    expect(withPf.evaluate(q(`x=%45vil42${pad}`)).terminatingRuleId).toBe('evil');
+    expect(test).not.toHaveBeenCalled();
+    expect(setMatch).toHaveBeenCalledTimes(2);
+    expect(withPf.evaluate(q('x=%45vil42')).terminatingRuleId).toBe('evil');
+    expect(withPf.evaluate(q('123')).terminatingRuleId).toBe('free');
+  });
+
+  it('falls back to each regex when the set fails on an input', () => {
+    const withPf = acl(true);
+    vi.spyOn(RE2.Set.prototype, 'match').mockImplementation(() => {
+      throw new Error('RE2.Set matching failed: out of memory.');
+    });
+    const test = vi.spyOn(RE2.prototype, 'test');
+    const pad = `&pad=${'a'.repeat(300)}`;
+    expect(withPf.evaluate(q(`x=%45vil42${pad}`)).terminatingRuleId).toBe('evil');
+    expect(withPf.evaluate(q(`x=EVIL${pad}`)).action).toBe('ALLOW');
+    expect(test).toHaveBeenCalled();
+  });
+
+  it('without the prefilter every regex runs', () => {
+    const without = acl(false);
+    const spy = vi.spyOn(RE2.prototype, 'test');
+    expect(without.evaluate(q('hello=world')).action).toBe('ALLOW');
+    expect(spy).toHaveBeenCalledTimes(2);
+  });
+});
