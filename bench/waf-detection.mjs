@@ -50,7 +50,9 @@ if (process.argv[2] === '--waf') {
     { resolveIpSet: () => undefined, resolveRegexPatternSet: () => undefined, resolveRuleGroup: () => undefined, resolveManagedRuleGroup, detectors, rateCounter: new MemoryRateCounter() },
   );
   const m = new SiteManager({ region: 'us-east-1', accountId: '000000000000', acls: { forSite: () => ({ acl }) } });
-  const s = await m.add({ name: 'detection', listen: '127.0.0.1:0', upstream: process.argv[3] });
+  // Every stage comes from 127.0.0.1 on a new connection: the per-IP connection caps (Shield's
+  // always-on limits, 100/s) would refuse most of them, so they are off here, as in bench/tls-fingerprint.mjs.
+  const s = await m.add({ name: 'detection', listen: '127.0.0.1:0', upstream: process.argv[3], limits: { perIpConnectionRate: 0, perIpConnections: 0 } });
   process.stdout.write(`ready ${s.address.port}\n`);
 } else {
   await main();

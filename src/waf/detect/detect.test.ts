@@ -53,15 +53,17 @@ describe('detectXss', () => {
 });
 
 describe('benign corpus', () => {
-  it('has at least 400 strings', () => {
-    expect(BENIGN_CORPUS.length).toBeGreaterThanOrEqual(400);
+  it('has at least 450 strings', () => {
+    expect(BENIGN_CORPUS.length).toBeGreaterThanOrEqual(450);
   });
 
-  // Measured: SQLi LOW 0, SQLi HIGH 3 of 420, XSS 0 (see docs/waf-detection.md).
+  // Measured: SQLi LOW 0, SQLi HIGH 8 of 455, XSS 0 (see docs/waf-detection.md). HIGH flags, by design
+  // (AWS: "more false positives"), three code snippets and five sentences of the technical prose added
+  // in the 2026-12-07 revision ("Don't drop the table; truncate it…", "'or' … 'and' …").
   it('stays quiet', () => {
     const flagged = (f: (s: string) => boolean): string[] => BENIGN_CORPUS.filter((s) => f(bytes(s)));
     expect(flagged((s) => detectSqli(s, 'LOW'))).toEqual([]);
-    expect(flagged((s) => detectSqli(s, 'HIGH')).length).toBeLessThanOrEqual(3);
+    expect(flagged((s) => detectSqli(s, 'HIGH')).length).toBeLessThanOrEqual(8);
     expect(flagged(detectXss)).toEqual([]);
   });
 });

@@ -47,6 +47,8 @@ function perByte(f: (s: string) => unknown, s: string, runs: number): number {
 const ADVERSARIAL: readonly string[] = [
   "'", '"', '/*', '<a ', '<a href="', '{{', '{{{', '&#', '&#x', '<', ' on', "'+", '[]', '![]', '-', '--', '(', 'a(',
   '`', '${', '<svg ', 'x ', '\\\'', 'select ', 'union ', '0x', '1e', '@@', ';', '&lt;',
+  // Serialised values (segments.ts): form pieces, JSON strings, XML attributes without a closing `>`.
+  'a=', "a=' &", '{"', '{"a":"\\', '<a x="', "<a x='1'", '>t<', '=""',
 ];
 
 describe('linear time', () => {

@@ -113,7 +113,8 @@ const FUNCS = new Set((
   'UTL_HTTP.REQUEST LO_IMPORT LO_EXPORT LO_GET JSON_EXTRACT JSON_KEYS JSON_SEARCH JSON_ARRAY JSON_OBJECT ' +
   'ELT FIELD MAKE_SET EXPORT_SET INET_ATON CURRENT_SETTING PG_READ_FILE PG_LS_DIR QUOTENAME OPENROWSET ' +
   'OPENQUERY OPENDATASOURCE XP_CMDSHELL SP_EXECUTESQL CTXSYS.DRITHSX.SN NAME_CONST POLYGON GEOMETRYCOLLECTION ' +
-  'MULTIPOINT LINESTRING EXP UNISTR STARTS_WITH DECODE ENCODE TO_CHAR TO_NUMBER XMLELEMENT DBMS_XMLGEN.GETXML'
+  'MULTIPOINT LINESTRING EXP UNISTR STARTS_WITH DECODE ENCODE TO_CHAR TO_NUMBER XMLELEMENT DBMS_XMLGEN.GETXML ' +
+  'DATE DAY MONTH YEAR HOUR MINUTE SECOND QUARTER WEEK DAYNAME MONTHNAME DATE_FORMAT DATEDIFF DATE_ADD FORMAT'
 ).split(' '));
 
 /** Statement keywords that, followed by these keywords, are unambiguous. */
@@ -483,6 +484,10 @@ export const SQLI_RULES: readonly SqliRule[] = [
   { id: 'compare-chain', where: 'as-is', anchored: true, pattern: /^s\)*[=!]\(*s\)*[=!]\(*[ns]/, level: 'LOW', description: '\'{..}\' < \'$.c\' = 7' },
   { id: 'call-condition', where: 'as-is', anchored: true, pattern: /^f\(+[ns][=!]/, level: 'LOW', description: 'IF(2=' },
   { id: 'paren-break', where: 'as-is', anchored: true, pattern: /^\)+[=!&]\(/, level: 'LOW', description: ') LIKE (, ) OR (' },
+  // 2026-12-07 revision: a value that is only a known SQL function name and its opening parenthesis
+  // (`CHAR(`, `user (`, `SLEEP   (`): a fragment spliced into a query, never a sentence.
+  { id: 'call-fragment', where: 'as-is', anchored: true, pattern: /^[fT]\(+$/, level: 'LOW', description: 'ABS(, user (, as the whole value' },
+  { id: 'operator-fragment', where: 'as-is', anchored: true, pattern: /^[=!&kE]\(+$/, level: 'LOW', description: 'IN (, VALUES (, OR ( as the whole value' },
   { id: 'logic-value', where: 'as-is', anchored: true, pattern: /^[nv]?\)*&\(*[nsv]($|[=!o);c])/, level: 'HIGH', description: '1 OR 2, OR \'x\'' },
   { id: 'logic-word-compare', where: 'as-is', anchored: true, pattern: /^[nbsv]?\)*&\(*b[=!]/, level: 'HIGH', description: 'x AND col=..' },
   { id: 'call-start', where: 'as-is', anchored: true, pattern: /^[fT]\(+([nsvfF,)]|$)/, level: 'HIGH', description: 'CHAR(, CONCAT(, USER( at the start' },
@@ -500,6 +505,8 @@ export const SQLI_RULES: readonly SqliRule[] = [
   { id: 'quote-file', where: 'quote', anchored: true, pattern: /^s\)*O/, level: 'LOW', description: '\' INTO OUTFILE' },
   { id: 'quote-stacked', where: 'quote', anchored: true, pattern: /^s\)*;([EX]|$)/, level: 'LOW', description: '\';SELECT x, \';' },
   { id: 'quote-operator-comment', where: 'quote', anchored: true, pattern: /^s\)*[=!o]c/, level: 'LOW', description: '\' = #, \' ? #, \' notnull --' },
+  { id: 'quote-logic-word-call', where: 'quote', anchored: true, pattern: /^s\)*&\(*g\([^)]{0,4}\)+(;|c|$)/, level: 'LOW', description: '\' or json (id);, \'and unlikely (id)-- (a call of any function after the quote, then the end)' },
+  { id: 'quote-operator-keyword-compare', where: 'quote', anchored: true, pattern: /^s\)*o\(*k[=!]/, level: 'LOW', description: '\' * from = 1 (moved from HIGH: prose has no operator-keyword-comparison right after a quote)' },
   // `10" or 12"`, `parents' and teachers'`: a number or word directly followed by a string or word
   // is not SQL (inch marks, possessives), so those shapes are left out of the weak quote rules.
   { id: 'quote-logic', where: 'quote', anchored: true, pattern: /^s\)*&(?![nb]s|nb)/, level: 'HIGH', description: 'any other logic operator after the quote' },
@@ -508,7 +515,6 @@ export const SQLI_RULES: readonly SqliRule[] = [
   { id: 'quote-union', where: 'quote', anchored: true, pattern: /^s\)*U[^s]/, level: 'HIGH', description: '\' UNION ..' },
   { id: 'quote-statement', where: 'quote', anchored: true, pattern: /^s\)*[EX][bnv(ko]/, level: 'HIGH', description: '\' SELECT, \' ALTER ..' },
   { id: 'quote-operator-call', where: 'quote', anchored: true, pattern: /^s\)*o\(*[gv]/, level: 'HIGH', description: '\'.foo(' },
-  { id: 'quote-operator-keyword', where: 'quote', anchored: true, pattern: /^s\)*o\(*k[=!]/, level: 'HIGH', description: '\' * from = 1' },
   // Anywhere again: fragments and evidence that need no particular context (checked after the
   // context rules so a log names the most specific rule).
   { id: 'dangerous-call', where: 'any', anchored: false, pattern: /F\(/, level: 'LOW', description: 'LOAD_FILE(, LO_GET(, EXTRACTVALUE(, XP_CMDSHELL(' },

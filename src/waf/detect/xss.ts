@@ -226,6 +226,8 @@ function scanData(s: string, end: number): string | undefined {
     if (KIND[c] === K.ALPHA || (c === 0x3a && KIND[s.charCodeAt(i + 2)] === K.ALPHA)) {
       const t = tagName(s, i + 1, end);
       if (DANGEROUS_TAGS.has(t.name)) return `tag:${t.name}`;
+      // XInclude (`<xi:include href=…>`): the XML parser fetches and inlines another document.
+      if (t.name === 'include' && s.charCodeAt(t.pos - 8) === 0x3a) return 'tag:xinclude';
       const a = scanAttributes(s, t.pos, end, t.name);
       if (a.match !== undefined) return a.match;
       i = s.indexOf('<', Math.max(a.pos, i + 1));
@@ -315,9 +317,21 @@ function scanScript(s: string, end: number): string | undefined {
       if (bracketRuns >= 3) return 'jsfuck';
     }
   }
+  // The Function constructor reached through a constructor chain (`x.constructor.constructor(…)`,
+  // `''['constructor']['constructor']`) or by name (`new Function(…)`, case-sensitive as JavaScript is):
+  // a sandbox or filter escape that evaluates a string as code.
+  if (end >= 12 && hasFunctionConstructor(s, end)) return 'js-function-constructor';
   // Short inputs written only in JSFuck's alphabet.
   if (bracketRuns >= 1 && end >= 4 && jsfuckChars >= end * 0.9) return 'jsfuck';
   return undefined;
+}
+
+const CONSTRUCTOR_CHAIN = /constructor['"`]?\s*\]?\s*(?:\.|\[\s*['"`]?)\s*constructor\b|\bnew\s+Function\s*\(/;
+
+/** `constructor.constructor` / `new Function(` in the first MAX_XSS_BYTES (one regex, no nested quantifiers). */
+function hasFunctionConstructor(s: string, end: number): boolean {
+  if (!s.includes('onstructor') && !s.includes('Function')) return false;
+  return CONSTRUCTOR_CHAIN.test(end < s.length ? s.slice(0, end) : s);
 }
 
 /** Analyses `input` in every context; the first match, or undefined. */
@@ -330,7 +344,7 @@ export function analyzeXss(input: string): XssMatch | undefined {
   if (u !== undefined && u !== 'data') {
     const rest = input.slice(0, 512);
     // A scheme hidden behind blanks, control characters or character references is never prose.
-    if (!squeeze(rest, 40).startsWith(u + ':') || rest.includes('(') || rest.includes('`') || rest.includes('=') || rest.includes('\\') || rest.includes('[') ||
+    if (!rest.trimStart().slice(0, u.length + 1).toLowerCase().startsWith(u + ':') || rest.includes('(') || rest.includes('`') || rest.includes('=') || rest.includes('\\') || rest.includes('[') ||
         rest.includes('&#') || rest.includes('/')) return { context: 'url', rule: `url-scheme:${u}` };
   } else if (u === 'data') return { context: 'url', rule: 'url-scheme:data' };
   // A whole value used as a style (style="<input>").
@@ -356,10 +370,21 @@ export function analyzeXss(input: string): XssMatch | undefined {
   return undefined;
 }
 
-/** Analyses the input and, when it carries character references, its decoded form too. */
+/** UTF-8 of the fullwidth brackets U+FF1C/U+FF1E, which applications normalising to NFKC turn into `<` `>`. */
+const FULLWIDTH_LT = '\xef\xbc\x9c';
+const FULLWIDTH_GT = '\xef\xbc\x9e';
+
+/**
+ * Analyses the input and, when it carries character references, its decoded form too; fullwidth
+ * angle brackets are read as ASCII ones.
+ */
 export function analyzeXssDecoded(input: string): XssMatch | undefined {
   const m = analyzeXss(input);
   if (m !== undefined) return m;
+  if (input.includes(FULLWIDTH_LT)) {
+    const n = analyzeXss(input.split(FULLWIDTH_LT).join('<').split(FULLWIDTH_GT).join('>'));
+    if (n !== undefined) return n;
+  }
   const head = input.length > MAX_XSS_BYTES ? input.slice(0, MAX_XSS_BYTES) : input;
   if (!head.includes('&')) return undefined;
   const dec = decodeEntities(head);

@@ -63,6 +63,23 @@ export const TECH_TEXT = [
   'Install Python 3.12 and pip; then create a virtualenv.',
   'Tom & Jerry; more cartoons later -- stay tuned!',
   'Price: $5 each; 3 for $12 (limited time).',
+  // 2026-12-07 revision (issue 6): prose naming commands, SQL and HTML words, with apostrophes and semicolons.
+  "To list files, type ls; to read one, cat it -- that's all there is to it.",
+  "Don't drop the table; truncate it instead, or just delete the old rows.",
+  "The script's alert box said: 'Are you sure?' and I clicked OK.",
+  "Type 'cd ..' to go up one folder; type 'dir' on Windows to list files.",
+  "Copy the file to the server, then move it; don't forget to chmod it.",
+  "Use grep to search, sed to edit, and awk when you're feeling brave.",
+  "Run 'npm test' first; if it fails, read the log and try again.",
+  "Our shell script uses $HOME and $PATH; it's nothing fancy.",
+  "Select the rows you want, then drop the ones you don't need; union them later if you like.",
+  "What's the difference between <b> and <strong> in HTML? Is one deprecated?",
+  'The onload event fires when the page finishes loading; use it sparingly.',
+  "My cat's name is Echo; my dog's is Ping -- they don't get along.",
+  "Where's the 'exec' key on a Mac? There isn't one; use Cmd instead.",
+  "I'd like to know if the sleep setting (auto-off after 1 hour) can be changed.",
+  "Python's print function and JavaScript's alert are both for output, sort of.",
+  "Set the time zone first; then date and time show correctly -- or so the manual says.",
 ];
 
 /** Further benign requests: technical prose, doc paths, JSON bodies, cookies and headers. */

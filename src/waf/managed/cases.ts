@@ -48,12 +48,12 @@ export const RULE_CASES: Record<string, Record<string, readonly [ReqInit, ReqIni
     ReactJSRCE_BODY: [json({ then: '$1:__proto__:then', status: 'resolved_model', _response: { _formData: { get: '$1:constructor:constructor' } } }), json({ then: 'later', status: 'resolved' })],
   },
   AWSManagedRulesSQLiRuleSet: {
-    SQLiExtendedPatterns_QUERYARGUMENTS: [get('/item?id=1%20AND%20SLEEP(5)'), get('/item?id=1&note=I%20need%20sleep%20tonight')],
     SQLi_QUERYARGUMENTS: [get("/item?id=1'%20OR%20'1'%3D'1"), get("/item?name=O'Brien%20and%20sons")],
+    SQLiExtendedPatterns_QUERYARGUMENTS: [get('/item?id=1%20AND%20SLEEP(5)'), get('/item?id=1&note=I%20need%20sleep%20tonight')],
     SQLi_BODY: [form("user=admin'--&pass=x"), form("comment=It's a lovely day, isn't it? Let's select a table for two.")],
+    SQLiExtendedPatterns_BODY: [json({ q: "x' AND (SELECT 1 FROM information_schema.tables)" }), json({ q: 'The information about schemas is in chapter 3.' })],
     SQLi_COOKIE: [cookie("uid=1%20UNION%20SELECT%20password%20FROM%20users--"), cookie('uid=12345')],
     SQLi_URIPATH: [get("/users/1'%20or%201=1--"), get('/users/1234/orders')],
-    SQLiExtendedPatterns_BODY: [json({ q: "x' AND (SELECT 1 FROM information_schema.tables)" }), json({ q: 'The information about schemas is in chapter 3.' })],
   },
   AWSManagedRulesLinuxRuleSet: {
     LFI_URIPATH: [get('/files/..%2f..%2fetc%2fshadow'), get('/files/etcetera/shadow-puppets')],

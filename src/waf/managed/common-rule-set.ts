@@ -24,6 +24,8 @@ const BAD_BOTS = alt([
 const METADATA = alt([
   '169\\.254\\.169\\.254', '169\\.254\\.170\\.2\\b', '\\b2852039166\\b', '0x0*a9\\.?(?:0x)?0*fe\\.?(?:0x)?0*a9\\.?(?:0x)?0*fe',
   '0*251\\.0*376\\.0*251\\.0*376', 'a9fe:a9fe', '169\\.254\\.43518', 'fd00:ec2::254', 'instance-data(?:\\.ec2\\.internal)?[/:]',
+  // The same link-local metadata service as other clouds expose it (GCP, Azure, Oracle, Alibaba, DigitalOcean/Equinix paths).
+  '/computemetadata/v1', 'metadata\\.google\\.internal/', '//192\\.0\\.0\\.192/', '//100\\.100\\.100\\.200/', 'metadata\\.packet\\.net/',
 ]);
 
 /** `../` and `..\` path traversal (also `..;/` and repeated dots), or a value that ends in it. */
@@ -35,9 +37,28 @@ const EXTENSIONS = `\\.${alt([
   'htpasswd', 'passwd', 'pem', 'key', 'inc', 'dist', 'tmp', 'temp', 'save', 'sav', 'mdb', 'dbf', 'sqlite3?', 'db',
   'dat', 'ctl', 'asa', 'bat', 'cmd', 'sys', 'dll', 'vbs?', 'pol', 'reg', 'ps1', 'sh',
 ])}(?:$|[~;#])`;
+/** …and the same files archived (`backup.sql.zip`, `site.conf.tar.gz`). */
+const ARCHIVED = `\\.${alt(['sql', 'db', 'bak', 'backup', 'old', 'dump', 'mdb', 'sqlite3?', 'env', 'conf', 'config', 'ini', 'log', 'passwd', 'htpasswd'])}\\.(?:zip|gz|tgz|tar(?:\\.gz)?|bz2|xz|7z|rar)(?:$|[~;#])`;
 
 /** A URL whose host is an IPv4 address (remote file inclusion), or a file:// URL. */
-const RFI = '(?:(?:https?|ftps?|file|gopher|dict|ldap|tftp|sftp|jar)://(?:[^/@\\s]*@)?\\[?\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|file://)';
+const RFI = '(?:(?:https?|ftps?|file|gopher|dict|ldap|tftp|sftp|jar):(?://)?(?:[^/@\\s]*@)?\\[?\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}|file://|' +
+  // An IPv6 literal host, bracketed or not (`http://[2001:db8::1]/x`, `https://2001:db8::1/x`).
+  '(?:https?|ftps?|gopher|dict|ldap|tftp|sftp)://(?:\\[[0-9a-f:.]*:[0-9a-f:.]*\\]|[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}/))';
+/**
+ * A scheme-less host on the loopback or a container host, by name, followed by a path or port
+ * (`localhost/`, `host.docker.internal:2375/`, `kubernetes.default.svc/`, `localtest.me/`): the same
+ * request forgery as a loopback IPv4 address, and a shape prose does not take, so only as a whole
+ * value (query argument) or at the start of a serialised body value. With a scheme it is left alone:
+ * `http://localhost:8080/…` is what developers paste into forms.
+ */
+const LOOPBACK_HOSTS = `${alt([
+  'localhost(?:\\.localdomain|4|6)?', 'localhost4\\.localdomain4', 'localhost6\\.localdomain6', 'ip6-(?:localhost|loopback)', 'ipv6-localhost',
+  '(?:host|gateway|kubernetes)\\.docker\\.internal', 'host\\.containers\\.internal', 'kubernetes\\.default(?:\\.svc(?:\\.cluster\\.local)?)?', '(?:[\\w-]+\\.)?(?:localtest\\.me|lvh\\.me)',
+])}(?::\\d+)?/`;
+/** A data: URL of text or an application type as a whole value (what an include reads as code); images are left alone. */
+const DATA_URL = '^data:(?:text|application)/[\\w.+-]+(?:[;,]|$)';
+/** A value that is a URL (or just a scheme) ending in `?`: the trailing question mark discards what the include appends. */
+const RFI_TRUNCATED = '(?i)^(?:https?|ftps?|file)(?:://[^\\s?#]*)?\\?$';
 
 let p = 0;
 const next = (): number => p++;
@@ -62,10 +83,10 @@ export const commonRuleSet = defineGroup({
     rule('GenericLFI_QUERYARGUMENTS', 'GenericLFI_QueryArguments', next(), regex(TRAVERSAL, field.allQueryArgs(), ['URL_DECODE_UNI', 'URL_DECODE_UNI'])),
     rule('GenericLFI_URIPATH', 'GenericLFI_URIPath', next(), regex(TRAVERSAL, field.uriPath(), ['URL_DECODE_UNI', 'URL_DECODE_UNI'])),
     rule('GenericLFI_BODY', 'GenericLFI_Body', next(), regex(TRAVERSAL.replace('[/\\\\;=]', '[/\\\\;=&"\'\\s]'), field.body(), ['URL_DECODE_UNI', 'URL_DECODE_UNI'])),
-    rule('RestrictedExtensions_URIPATH', 'RestrictedExtensions_URIPath', next(), regex(`(?i)${EXTENSIONS}`, field.uriPath(), ['URL_DECODE_UNI'])),
-    rule('RestrictedExtensions_QUERYARGUMENTS', 'RestrictedExtensions_QueryArguments', next(), regex(`(?i)^[^\\s]*${EXTENSIONS}`, field.allQueryArgs(), ['URL_DECODE_UNI'])),
-    rule('GenericRFI_QUERYARGUMENTS', 'GenericRFI_QueryArguments', next(), regex(`(?i)${RFI}`, field.allQueryArgs(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE'])),
-    rule('GenericRFI_BODY', 'GenericRFI_Body', next(), regex(`(?i)${RFI}`, field.body(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE'])),
+    rule('RestrictedExtensions_URIPATH', 'RestrictedExtensions_URIPath', next(), regex([`(?i)${EXTENSIONS}`, `(?i)${ARCHIVED}`], field.uriPath(), ['URL_DECODE_UNI'])),
+    rule('RestrictedExtensions_QUERYARGUMENTS', 'RestrictedExtensions_QueryArguments', next(), regex([`(?i)^[^\\s]*${EXTENSIONS}`, `(?i)^[^\\s]*${ARCHIVED}`], field.allQueryArgs(), ['URL_DECODE_UNI'])),
+    rule('GenericRFI_QUERYARGUMENTS', 'GenericRFI_QueryArguments', next(), regex([`(?i)${RFI}`, RFI_TRUNCATED, `(?i)^\\s*${LOOPBACK_HOSTS}`, `(?i)${DATA_URL}`], field.allQueryArgs(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE'])),
+    rule('GenericRFI_BODY', 'GenericRFI_Body', next(), regex([`(?i)${RFI}`, `(?i)(?:^|[=&>]|:\\s*")\\s*["']?${LOOPBACK_HOSTS}`], field.body(), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE'])),
     rule('GenericRFI_URIPATH', 'GenericRFI_URIPath', next(), regex(`(?i)${RFI}`, field.uriPath(), ['URL_DECODE_UNI'])),
     rule('CrossSiteScripting_COOKIE', 'CrossSiteScripting_Cookie', next(), xss(field.cookies('VALUE'), ['URL_DECODE_UNI', 'HTML_ENTITY_DECODE'])),
     rule('CrossSiteScripting_QUERYARGUMENTS', 'CrossSiteScripting_QueryArguments', next(), xss(field.allQueryArgs(), DEC)),

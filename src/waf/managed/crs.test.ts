@@ -5,7 +5,7 @@
  * rule of that family that are refused. The go-ftw Host (localhost) is replaced by a public name and
  * NoUserAgent_HEADER is counted only, so neither inflates detection. Results: docs/waf-managed.md.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -31,7 +31,7 @@ function toRequest(input: FtwInput): InspectedRequest {
   };
 }
 
-interface Case { id: string; expect: number[]; noExpect: number[]; req: InspectedRequest }
+interface Case { id: string; expect: number[]; noExpect: number[]; req: InspectedRequest; input: FtwInput }
 
 function load(): Case[] {
   if (!existsSync(CRS_ROOT)) return [];
@@ -41,7 +41,7 @@ function load(): Case[] {
       const doc = parse(readFileSync(join(CRS_ROOT, dir, f), 'utf8')) as FtwFile;
       for (const t of doc.tests) for (const [k, s] of t.stages.entries()) {
         if (s.input.encoded_request !== undefined) continue; // raw requests: not representable as parsed parts
-        out.push({ id: `${doc.rule_id}-${t.test_id}.${k + 1}`, expect: s.output.log?.expect_ids ?? [], noExpect: s.output.log?.no_expect_ids ?? [], req: toRequest(s.input) });
+        out.push({ id: `${doc.rule_id}-${t.test_id}.${k + 1}`, expect: s.output.log?.expect_ids ?? [], noExpect: s.output.log?.no_expect_ids ?? [], req: toRequest(s.input), input: s.input });
       }
     }
   }
@@ -50,7 +50,9 @@ function load(): Case[] {
 
 const cases = load();
 /** Measured (see docs/waf-managed.md); thresholds sit a little below. */
-const FLOOR: Record<string, number> = { '930': 0.45, '931': 0.28, '932': 0.58, '933': 0.47, '934': 0.09, '941': 0.5, '942': 0.56, '943': 0.19, '944': 0.93 };
+const FLOOR: Record<string, number> = { '930': 0.74, '931': 0.9, '932': 0.86, '933': 0.85, '934': 0.38, '941': 0.67, '942': 0.71, '943': 0.39, '944': 0.99 };
+/** Twice ModSecurity+CRS 3.3.4 PL1's 967/2245 in bench/waf-detection.mjs (issue 6). */
+const TOTAL_FLOOR = 1934;
 
 describe.skipIf(cases.length === 0)('CRS regression cases through the managed groups', () => {
   it('per-family detection rates', () => {
@@ -60,6 +62,7 @@ describe.skipIf(cases.length === 0)('CRS regression cases through the managed gr
       'AWSManagedRulesUnixRuleSet', 'AWSManagedRulesWindowsRuleSet', 'AWSManagedRulesPHPRuleSet',
     ]);
     const fam: Record<string, { n: number; caught: number; missed: string[] }> = {};
+    const dump: unknown[] = [];
     let neg = 0;
     let negFlagged = 0;
     for (const c of cases) {
@@ -74,6 +77,7 @@ describe.skipIf(cases.length === 0)('CRS regression cases through the managed gr
         r.n++;
         if (blocked) r.caught++; else r.missed.push(c.id);
       }
+      if (!blocked) dump.push({ id: c.id, expect: c.expect, ...c.input });
     }
     let total = 0;
     let caught = 0;
@@ -83,6 +87,9 @@ describe.skipIf(cases.length === 0)('CRS regression cases through the managed gr
       console.log(`CRS ${f}: ${r.caught}/${r.n} = ${((100 * r.caught) / r.n).toFixed(1)}%${process.env.CRS_MISSED ? ` missed ${r.missed.join(' ')}` : ''}`);
       if (!process.env.CRS_MEASURE) expect(r.caught / r.n, f).toBeGreaterThanOrEqual(FLOOR[f] ?? 0);
     }
+    // Dev aid: CRS_DUMP=<file> writes the missed stages (id, expected rules, request) as JSON.
+    if (process.env.CRS_DUMP) writeFileSync(process.env.CRS_DUMP, JSON.stringify(dump, null, 1));
     console.log(`CRS 930-944 all: ${caught}/${total} = ${((100 * caught) / total).toFixed(1)}%; cases expecting no rule: ${negFlagged}/${neg} refused`);
+    if (!process.env.CRS_MEASURE) expect(caught).toBeGreaterThanOrEqual(TOTAL_FLOOR);
   });
 });

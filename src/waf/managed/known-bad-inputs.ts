@@ -25,6 +25,8 @@ const JAVA = split('(?i)', [
   '\\bjava\\.(?:[\\w$]+\\.){0,4}(?:runtime|processbuilder|processimpl)\\b', '\\bsun\\.(?:misc|reflect|rmi|tools)\\.', '\\bjdk\\.(?:internal|jshell)\\.',
   // Frameworks and libraries whose classes are gadget chains or expression evaluators.
   '\\bcom\\.opensymphony\\.xwork2\\b', '\\borg\\.apache\\.(?:struts2?|xalan|bcel|commons\\.(?:beanutils|fileupload|io|configuration)|catalina|tomcat|naming|log4j\\.core\\.lookup)\\.',
+  // Package roots of gadget-chain libraries named on their own (`org.apache.commons`, CORBA's `org.omg.CORBA`).
+  '\\borg\\.apache\\.commons\\b', '\\borg\\.omg\\.corba\\b',
   '\\borg\\.codehaus\\.groovy\\.', '\\bgroovy\\.(?:lang|util)\\.', '\\borg\\.mozilla\\.javascript\\.', '\\bcom\\.mchange\\.v2\\.c3p0\\.', '\\bcom\\.alibaba\\.fastjson\\.',
   '\\bcom\\.fasterxml\\.jackson\\.databind\\.', '\\borg\\.hibernate\\.(?:engine|tuple|property)\\.', '\\bcom\\.thoughtworks\\.xstream\\.', '\\bnet\\.sf\\.json\\.', '\\borg\\.python\\.core\\.',
 ]);
@@ -49,7 +51,13 @@ const GADGETS = [
   'prototypeclonefactory', 'prototypeserializationfactory', 'whileclosure', 'chainedtransformer', 'constanttransformer', 'lazymap', 'transformedmap',
   'templatesimpl', 'annotationinvocationhandler', 'badattributevalueexpexception', 'priorityqueue', 'methodclosure', 'convertedclosure', 'getruntime',
 ];
+/**
+ * The bare magic AC ED 00 05 at the two unaligned base64 offsets: the fully determined characters
+ * (`ztAA`, `s7QAF`) with the neighbours the magic constrains (2 or 4 of their bits), 6 characters each.
+ */
+const MAGIC_B64_UNALIGNED = ['[Kaq6]ztAA[UVWX]', '[CGKOSWaeimquy26+]s7QAF'];
 const SERIALIZED_B64 = split('', [
+  ...MAGIC_B64_UNALIGNED,
   ...base64Forms(Buffer.from([0xac, 0xed, 0x00, 0x05, 0x73, 0x72])), ...base64Forms(Buffer.from([0xac, 0xed, 0x00, 0x05, 0x77])),
   ...GADGETS.flatMap((g) => base64Forms(Buffer.from(g))),
 ]);
@@ -59,7 +67,7 @@ const SERIALIZED_B64 = split('', [
  * nested lookups (`${${lower:j}ndi:`, `${${::-j}${::-n}di:`, `${env:X:-j}`) or use any Log4j lookup
  * prefix to leak data. Applied after URL and JS decoding.
  */
-const LOG4J = `(?i)\\$(?:\\{|&lbrace;?)\\s*${alt([
+const LOG4J = `(?i)\\$(?:\\{|&(?:lbrace|lcub);?)\\s*${alt([
   'jndi\\s*:', '\\$\\{', '[^}]{0,40}:-[^}]{0,20}\\}',
   '(?:lower|upper|env|sys|java|base64|date|k8s|docker|main|ctx|web|spring|bundle|log4j|marker|sd|event|map|jvmrunargs|jndi)\\s*:',
   'j[^}]{0,20}\\$\\{',
