@@ -11,6 +11,7 @@
 // Usage: npx tsc -p tsconfig.build.json && node bench/guardduty-ingest-e2e.mjs [--records 200000] [--per-file 1000] [--rounds 3] [--samples 20]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CreateDetectorCommand, DeleteDetectorCommand, GetFindingsCommand, GuardDutyClient, ListFindingsCommand } from '@aws-sdk/client-guardduty';
 import { KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
@@ -51,6 +52,8 @@ for (let f = 0, i = 0; i < RECORDS; f++) {
   writeFileSync(join(corpus, `${String(f).padStart(5, '0')}.json`), s);
 }
 const files = readdirSync(corpus).sort().map((f) => join(corpus, f));
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`${new Date().toISOString()} load average ${load()} (2-core machine shared with other work: wall ratios vary with it)`);
 console.log(`corpus: ${fmt(RECORDS)} records, ${PRINCIPALS} principals, ${files.length} files of ${PER_FILE}, ${(bytes / 1048576).toFixed(1)} MiB (${Math.round(bytes / RECORDS)} B/record)`);
 
 /** The ceiling: read + JSON.parse every file of the corpus; wall seconds (and CPU seconds in `cpu`). */
@@ -138,10 +141,16 @@ for (let k = 0; k < ROUNDS; k++) {
   console.log(`round ${k + 1}: ceiling ${c.toFixed(2)} s (${fmt(RECORDS / c)}/s, CPU ${cc.toFixed(2)} s), bulwark ingest ${seconds.toFixed(2)} s (${fmt(RECORDS / seconds)}/s; CPU server ${sCpu.toFixed(2)} s + CLI ${cCpu.toFixed(2)} s), ratio ${(c / seconds).toFixed(2)}, findings created ${summary.findingsCreated}`);
 }
 // The same corpus again into the last detector: every record is a duplicate.
+// Its server CPU is what receiving, verifying and parsing the documents cost without detection.
 const cd = ceiling();
+const cdc = lastCeilingCpu;
+const ds0 = cpuSeconds(server.proc.pid);
+const dc0 = cpuSeconds('self', true);
 const dup = await cli(['ingest', 'cloudtrail', corpus, '--json', '--no-progress']);
+const dsCpu = cpuSeconds(server.proc.pid) - ds0;
+const dcCpu = cpuSeconds('self', true) - dc0;
 if (dup.summary.duplicates !== RECORDS) throw new Error(`duplicates: ${JSON.stringify(dup.summary)}`);
-console.log(`duplicates round: ceiling ${cd.toFixed(2)} s, bulwark ingest ${dup.seconds.toFixed(2)} s, ratio ${(cd / dup.seconds).toFixed(2)}`);
+console.log(`duplicates round: ceiling ${cd.toFixed(2)} s (CPU ${cdc.toFixed(2)} s), bulwark ingest ${dup.seconds.toFixed(2)} s (CPU server ${dsCpu.toFixed(2)} s + CLI ${dcCpu.toFixed(2)} s), ratio ${(cd / dup.seconds).toFixed(2)}`);
 
 const ratios = rows.map((x) => x.c / x.e);
 const mc = median(rows.map((x) => x.c));
@@ -153,6 +162,8 @@ if (rows[0].ec > 0) {
   const cpuRatios = rows.map((x) => x.cc / x.ec);
   console.log(`CPU time: ceiling ${median(rows.map((x) => x.cc)).toFixed(2)} s, server ${median(rows.map((x) => x.sCpu)).toFixed(2)} s + CLI ${median(rows.map((x) => x.cCpu)).toFixed(2)} s; ratio ${median(cpuRatios).toFixed(2)} [${cpuRatios.map((x) => x.toFixed(2)).join(' ')}] (less sensitive to other load on a shared machine)`);
 }
+
+console.log(`${new Date().toISOString()} load average ${load()}`);
 
 // ---- latency ----
 await freshDetector();

@@ -4,16 +4,22 @@
 //      module on, alternating file by file in one run; the median of the per-round ratios (target >= 0.5).
 //   2. Memory: millions of synthetic events with ever-new principals, IPs and instances through one
 //      engine; heap after GC at checkpoints must level off (baselines are LRU-bounded).
-// Usage: npx tsc -p tsconfig.build.json && node --expose-gc bench/guardduty-ingest.mjs [--records 200000] [--rounds 5] [--memory-events 3000000]
+//   3. With --baseline-dist <dir> (another build's dist/src, e.g. a copy taken before a change): the
+//      service path GuardDuty.ingest (validation, dedup, all modules) of both builds on the same
+//      freshly parsed 1,000-record documents, alternating builds round by round; CPU time of ingest
+//      against CPU time of JSON.parse, and the new/baseline ratio.
+// Usage: npx tsc -p tsconfig.build.json && node --expose-gc bench/guardduty-ingest.mjs [--records 200000] [--rounds 5] [--memory-events 3000000] [--baseline-dist <dir>]
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fakeContext, loadDetections, rng, syntheticRecord } from './guardduty-lib.mjs';
+import { pathToFileURL } from 'node:url';
+import { dist, fakeContext, loadDetections, rng, syntheticRecord } from './guardduty-lib.mjs';
 
 const arg = (name, dflt) => { const i = process.argv.indexOf(`--${name}`); return i === -1 ? dflt : Number(process.argv[i + 1]); };
 const RECORDS = arg('records', 200_000);
 const ROUNDS = arg('rounds', 5);
 const MEMORY_EVENTS = arg('memory-events', 3_000_000);
+const BASELINE = process.argv.includes('--baseline-dist') ? process.argv[process.argv.indexOf('--baseline-dist') + 1] : undefined;
 const PER_FILE = 5_000;
 
 const { DetectionEngine } = await loadDetections();
@@ -92,4 +98,44 @@ if (MEMORY_EVENTS > 0) {
   const secs = (performance.now() - t) / 1000;
   for (const [n, mb] of rows) console.log(`after ${n.toLocaleString('en')} events: heap +${mb.toFixed(0)} MiB`);
   console.log(`memory run: ${MEMORY_EVENTS.toLocaleString('en')} events in ${secs.toFixed(1)} s; snapshot ${(JSON.stringify(engine.snapshot()).length / 1048576).toFixed(1)} MiB`);
+}
+
+// Service path, this build against a baseline build, alternating.
+if (BASELINE) {
+  const load = async (d) => {
+    const imp = (p) => import(pathToFileURL(join(d, p)).href);
+    const [{ GuardDuty }, { DetectionEngine: Engine, findingTypeInfo }, { MemoryBackend }] = await Promise.all([imp('detector/guardduty.js'), imp('detector/detections/index.js'), imp('storage/index.js')]);
+    return { GuardDuty, Engine, findingTypeInfo, MemoryBackend };
+  };
+  const builds = [await load(BASELINE), await load(dist)];
+  const rd = rng(42);
+  const docs = [];
+  for (let i = 0; i < RECORDS;) { const recs = []; for (let k = 0; k < 1_000 && i < RECORDS; k++, i++) recs.push(syntheticRecord(rd, i, 2_000, t0)); docs.push(JSON.stringify({ Records: recs })); }
+  const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+  const pass = async (b) => {
+    const gd = new b.GuardDuty({ kv: new b.MemoryBackend(), accountId: '111122223333', region: 'us-east-1', bucketsRoot: join(tmpdir(), 'bulwark-gd-bench-buckets'), engine: (ctx) => new b.Engine(ctx), typeInfo: b.findingTypeInfo });
+    const now = new Date().toISOString();
+    await gd.addDetector({ id: `d${Math.random().toString(16).slice(2)}`, accountId: '111122223333', region: 'us-east-1', status: 'ENABLED', findingPublishingFrequency: 'SIX_HOURS', createdAt: now, updatedAt: now, features: {}, tags: {} });
+    let parse = 0;
+    let ingest = 0;
+    for (const d of docs) {
+      const a = cpuMs();
+      const body = JSON.parse(d);
+      const m = cpuMs();
+      const res = gd.ingest('cloudtrail', body.Records, '111122223333', 'us-east-1');
+      ingest += cpuMs() - m;
+      parse += m - a;
+      if (res.accepted !== body.Records.length) throw new Error('not all records accepted');
+    }
+    return { parse, ingest };
+  };
+  await pass(builds[0]);
+  await pass(builds[1]);
+  const rows = [[], []];
+  for (let k = 0; k < ROUNDS; k++) for (const i of k % 2 ? [1, 0] : [0, 1]) rows[i].push(await pass(builds[i]));
+  const show = (name, rs) => console.log(`${name}: GuardDuty.ingest CPU ${median(rs.map((x) => x.ingest)).toFixed(0)} ms [${rs.map((x) => x.ingest.toFixed(0)).join(' ')}], JSON.parse CPU ${median(rs.map((x) => x.parse)).toFixed(0)} ms, ingest/parse ${median(rs.map((x) => x.ingest / x.parse)).toFixed(2)}`);
+  console.log(`\nservice path, ${RECORDS.toLocaleString('en')} records in documents of 1,000 (CPU ms per pass, median of ${ROUNDS}):`);
+  show(`baseline ${BASELINE}`, rows[0]);
+  show(`this build ${dist}`, rows[1]);
+  console.log(`this build / baseline (GuardDuty.ingest CPU): ${(median(rows[1].map((x) => x.ingest)) / median(rows[0].map((x) => x.ingest))).toFixed(2)}`);
 }

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAwsError } from '../errors/index.js';
 import { MemoryBackend } from '../storage/index.js';
 import type { RequestContext } from '../http/index.js';
-import { GuardDuty, type EngineLike } from './guardduty.js';
+import { GuardDuty, validateRecord, type EngineLike } from './guardduty.js';
 import { Responder, parseGuardDutyConfig, type ActionRecord } from './response.js';
 import { guardDutyService } from './service.js';
 import type { DetectionContext, DetectorInput, FindingCandidate } from './types.js';
@@ -237,5 +237,17 @@ describe('response', () => {
     const names = audits.map((a) => `${a.eventSource} ${a.eventName}`).sort();
     expect(names).toEqual(['events.amazonaws.com PutEvents', 'events.amazonaws.com PutEvents', 'wafv2.amazonaws.com UpdateIPSet']);
     expect(audits[0]?.userIdentity).toEqual({ type: 'AWSService', invokedBy: 'guardduty.amazonaws.com' });
+  });
+});
+
+describe('record validation', () => {
+  it('takes CloudTrail times in ISO and space-separated forms, and rejects what is not a time', () => {
+    const ct = (eventTime: unknown): unknown => ({ eventID: 'e', eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', eventTime });
+    const ok = ['2026-01-05T10:00:00Z', '2026-01-05T10:00', '2025-01-21 17:39:10.000000000', '2026-01-05T10:00:00.123+02:00'];
+    const bad = ['2026-01-05', '2026-01-05X10:00:00Z', '2026/01/05T10:00:00Z', '2026-1-05T10:00:00Z', '2026-01-05T10-00:00Z', 'x2026-01-05T10:00:00Z', '２０２６-01-05T10:00:00Z', 'yesterday'];
+    expect(ok.map((t) => validateRecord('cloudtrail', ct(t)))).toEqual(Array(ok.length).fill(undefined));
+    expect(bad.map((t) => validateRecord('cloudtrail', ct(t)))).toEqual(Array(bad.length).fill('eventTime is not a time'));
+    expect(validateRecord('cloudtrail', ct(''))).toBe('missing eventTime');
+    expect(validateRecord('cloudtrail', ct(20260105))).toBe('missing eventTime');
   });
 });

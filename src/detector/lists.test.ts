@@ -85,6 +85,14 @@ describe('compiled matchers', () => {
     expect(n.get('not-an-ip')).toBeUndefined();
   });
 
+  it('an empty matcher answers undefined for any address', () => {
+    const e = new IpMatcher<string>([]);
+    expect(['10.1.2.3', '2001:db8::1', '::ffff:192.0.2.7', 'not-an-ip', ''].map((ip) => e.get(ip))).toEqual(Array(5).fill(undefined));
+    expect(e.size).toBe(0);
+    const v6only = new IpMatcher<string>([['2001:db8::/32', 'doc']]);
+    expect([v6only.get('2001:db8::1'), v6only.get('10.1.2.3')]).toEqual(['doc', undefined]);
+  });
+
   it('finds IPv6 addresses in prefixes', () => {
     const m = new IpMatcher<number>([['2001:db8::/32', 1], ['2001:db8:ffff::1', 2], ['fe80::/10', 3]]);
     expect(m.get('2001:db8:1::5')).toBe(1);

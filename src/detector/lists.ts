@@ -273,6 +273,8 @@ export class IpMatcher<T> {
 
   /** The value of an entry containing `ip`, or undefined. */
   get(ip: string): T | undefined {
+    // An empty list (the usual trusted list) answers without parsing the address.
+    if (this.values.length === 0 && this.v6.length === 0) return undefined;
     const kind = isIP(ip);
     if (kind === 4) {
       if (this.values.length === 0) return undefined;

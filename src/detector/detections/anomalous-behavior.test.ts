@@ -66,4 +66,20 @@ describe('anomalous-behavior', () => {
     expect(size).toBeGreaterThan(25_000);
     expect((inst.snapshot?.() as unknown[]).length).toBe(size);
   });
+
+  it('keeps first/last seen and active days exactly, with events out of order, and restores them', () => {
+    const inst = anomalousBehavior.create(fakeContext());
+    const times = ['2026-01-05T10:00:00Z', '2026-01-05T09:00:00Z', '2026-01-05T23:59:59Z', '2026-01-04T12:00:00Z', '2026-01-07T00:00:01Z', '2026-01-06T18:00:00Z', '2026-01-07T00:00:00Z'];
+    for (const t of times) inst.observe({ kind: 'cloudtrail', source: 'ingest', record: ct({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', eventTime: t }) }, () => undefined);
+    const snap = inst.snapshot?.() as unknown[][];
+    expect(snap).toHaveLength(1);
+    const day = (t: string) => Math.floor(Date.parse(t) / 86_400_000);
+    // [key, firstSeen, lastSeen, events, days, lastDay, ...]: days counts each later day once (Jan 5, then 7).
+    expect(snap[0]?.slice(0, 6)).toEqual(['arn:aws:iam::111122223333:user/alice', Date.parse(times[0] as string), Date.parse('2026-01-07T00:00:01Z'), times.length, 2, day('2026-01-07T00:00:00Z')]);
+    const copy = anomalousBehavior.create(fakeContext());
+    copy.restore?.(JSON.parse(JSON.stringify(snap)));
+    expect(copy.snapshot?.()).toEqual(snap);
+    copy.observe({ kind: 'cloudtrail', source: 'ingest', record: ct({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', eventTime: '2026-01-08T03:00:00Z' }) }, () => undefined);
+    expect((copy.snapshot?.() as unknown[][])[0]?.slice(2, 6)).toEqual([Date.parse('2026-01-08T03:00:00Z'), times.length + 1, 3, day('2026-01-08T03:00:00Z')]);
+  });
 });

@@ -12,7 +12,7 @@
  */
 import type { CloudTrailRecord, Detection, DetectionContext, DetectionInstance, DetectorInput, FindingCandidate } from '../types.js';
 import { anomalousType, tacticOf, type Tactic } from './tactics.js';
-import { apiCandidate, DistinctWindow, factsOf, LruMap } from './util.js';
+import { apiCandidate, factsOf, LruMap } from './util.js';
 
 const NAME = 'anomalous-behavior';
 /** A principal is established after this many events on at least this many days. */
@@ -30,31 +30,97 @@ const BURST_WINDOW_MS = 5 * 60_000;
 export const DENIED_DISTINCT = 8;
 const DENIED_WINDOW_MS = 10 * 60_000;
 const DAY = 86_400_000;
+/** Longer user agents are compared as they come rather than interned (hashing them would cost more). */
+const MAX_INTERNED_UA = 512;
 /** Tactics worth a finding when new for an established principal. */
 const SENSITIVE: ReadonlySet<Tactic> = new Set(['CredentialAccess', 'DefenseEvasion', 'Persistence', 'PrivilegeEscalation', 'Exfiltration', 'Impact', 'InitialAccess', 'Discovery']);
 const DENIED = /AccessDenied|UnauthorizedOperation|NotAuthorized|UnauthorizedAccess|Forbidden/i;
 
-/** One principal's profile. */
-interface Profile {
-  firstSeen: number;
-  lastSeen: number;
-  events: number;
-  days: number;
+/**
+ * One principal's profile. A class with every field set in the constructor, so all profiles share
+ * one hidden class (the module reads them on every record).
+ */
+class Profile {
+  /**
+   * lastSeen relative to the start of day `lastDay` (lastSeen is the latest event time and lastDay
+   * its day, so this is usually under a day): a small integer kept in the object, where a timestamp
+   * field would be a boxed number read on every event.
+   */
+  private lastSeenInDay: number;
+  events = 0;
+  days = 0;
   lastDay: number;
-  families: Set<string>;
-  nets: Set<string>;
-  uas: Set<string>;
+  families = new Set<string>();
+  /**
+   * Bit i set: the family with id i (the first 31 families this module met, see familyBit) is in
+   * `families`. Lets the common repeat skip the Set, whose table is rarely in cache with many principals.
+   */
+  familyBits = 0;
+  nets = new Set<string>();
+  uas = new Set<string>();
   /** Largest discovery burst before today, and today's. */
-  burstPrev: number;
-  burstToday: number;
+  burstPrev = 0;
+  burstToday = 0;
   /** Short windows, allocated when the principal first makes a discovery call / is first denied. */
-  bursts?: DistinctWindow;
-  denied?: DistinctWindow;
+  bursts: ApiWindow | undefined = undefined;
+  denied: ApiWindow | undefined = undefined;
   /** The last source IP and user agent seen, with their network and client family (most calls repeat them). */
-  lastIp?: string;
-  lastNet?: string;
-  lastUaRaw?: string;
-  lastUa?: string;
+  lastIp: string | undefined = undefined;
+  lastNet: string | undefined = undefined;
+  lastUaRaw: string | undefined = undefined;
+  lastUa: string | undefined = undefined;
+  constructor(readonly firstSeen: number, lastSeen: number, lastDay = Math.floor(lastSeen / DAY)) {
+    this.lastDay = lastDay;
+    this.lastSeenInDay = lastSeen - lastDay * DAY;
+  }
+
+  /** The latest event time. */
+  get lastSeen(): number {
+    return this.lastDay * DAY + this.lastSeenInDay;
+  }
+
+  /** Records an event at `t` of day `day` (Math.floor(t / DAY)); true when it starts a new active day. */
+  see(t: number, day: number): boolean {
+    let started = false;
+    if (day > this.lastDay) {
+      const seen = this.lastDay * DAY + this.lastSeenInDay;
+      this.lastDay = day;
+      this.lastSeenInDay = seen - day * DAY;
+      started = true;
+    }
+    const inDay = t - this.lastDay * DAY;
+    if (inDay > this.lastSeenInDay) this.lastSeenInDay = inDay;
+    return started;
+  }
+}
+
+/**
+ * Distinct APIs within a window over two tumbling periods (DistinctWindow's semantics: the count
+ * covers the current and the previous period, at most `cap` values a period), kept in small arrays:
+ * a principal's window usually holds a handful of APIs, and the API strings are the memoised
+ * ApiInfo ones, so most comparisons are pointer comparisons.
+ */
+class ApiWindow {
+  private cur: string[] = [];
+  private prev: string[] = [];
+  private prevOnly = 0;
+  private start = -Infinity;
+  constructor(readonly windowMs: number, readonly cap: number) {}
+  /** Records a value at a time; returns the distinct count of the current and previous periods. */
+  add(value: string, t: number): number {
+    if (t - this.start >= this.windowMs) {
+      if (t - this.start < 2 * this.windowMs) { this.prev = this.cur; this.prevOnly = this.cur.length; } else { this.prev = []; this.prevOnly = 0; }
+      this.cur = [];
+      this.start = t;
+    }
+    if (this.cur.length < this.cap && !this.cur.includes(value)) {
+      this.cur.push(value);
+      if (this.prev.includes(value)) this.prevOnly--;
+    }
+    return this.cur.length + this.prevOnly;
+  }
+  /** The distinct values of the current and previous periods. */
+  *values(): IterableIterator<string> { yield* this.cur; for (const v of this.prev) if (!this.cur.includes(v)) yield v; }
 }
 
 type ProfileState = [string, number, number, number, number, number, string[], string[], string[], number];
@@ -87,7 +153,7 @@ function addCapped(s: Set<string>, v: string, cap: number): void {
 }
 
 /** What the baselines need of an API, computed once per (eventSource, eventName, readOnly). */
-interface ApiInfo { readonly tactic: Tactic; readonly service: string; readonly family: string; readonly api: string }
+interface ApiInfo { readonly tactic: Tactic; readonly service: string; readonly family: string; readonly api: string; readonly familyBit: number }
 
 /** A Map that is emptied when it reaches its cap (for memoising small vocabularies: APIs, user agents, IPs). */
 class MemoMap<V> extends Map<string, V> {
@@ -99,7 +165,17 @@ class AnomalousBehaviorInstance implements DetectionInstance {
   private readonly profiles = new LruMap<string, Profile>(MAX_PRINCIPALS);
   private readonly apis = [new Map<string, MemoMap<ApiInfo>>(), new Map<string, MemoMap<ApiInfo>>()];
   private readonly netMemo = new MemoMap<string>(16_384);
+  /** Family → bit of Profile.familyBits, for the first 31 families met (never reassigned). */
+  private readonly familyIds = new Map<string, number>();
+  /** One string object per distinct user agent (bounded; agents of up to MAX_INTERNED_UA characters), so the per-principal repeat check compares pointers. */
+  private readonly uaIntern = new MemoMap<string>(1_024);
   constructor(private readonly ctx: DetectionContext) {}
+
+  private familyBit(family: string): number {
+    let id = this.familyIds.get(family);
+    if (id === undefined && this.familyIds.size < 31) { id = this.familyIds.size; this.familyIds.set(family, id); }
+    return id === undefined ? 0 : 1 << id;
+  }
 
   private apiInfo(source: string, name: string, readOnly: boolean | undefined): ApiInfo {
     const bySource = this.apis[readOnly === true ? 1 : 0] as Map<string, MemoMap<ApiInfo>>;
@@ -109,7 +185,8 @@ class AnomalousBehaviorInstance implements DetectionInstance {
     if (hit) return hit;
     const tactic = tacticOf(name, readOnly);
     const service = source.split('.')[0] ?? source;
-    return memo.remember(name, { tactic, service, family: `${service}:${tactic}`, api: `${service}:${name}` });
+    const family = `${service}:${tactic}`;
+    return memo.remember(name, { tactic, service, family, api: `${service}:${name}`, familyBit: this.familyBit(family) });
   }
 
   observe(input: DetectorInput, emit: (c: FindingCandidate) => void): void {
@@ -121,14 +198,10 @@ class AnomalousBehaviorInstance implements DetectionInstance {
     const key = f.principal;
     let p = this.profiles.get(key);
     if (!p) {
-      p = { firstSeen: t, lastSeen: t, events: 0, days: 0, lastDay: -1, families: new Set(), nets: new Set(), uas: new Set(), burstPrev: 0, burstToday: 0 };
+      p = new Profile(t, t, -1);
       this.profiles.set(key, p);
     }
-    const day = Math.floor(t / DAY);
-    if (day !== p.lastDay) {
-      if (day > p.lastDay) { p.days++; p.burstPrev = Math.max(p.burstPrev, p.burstToday); p.burstToday = 0; p.lastDay = day; }
-    }
-    if (t > p.lastSeen) p.lastSeen = t;
+    if (p.see(t, Math.floor(t / DAY))) { p.days++; p.burstPrev = Math.max(p.burstPrev, p.burstToday); p.burstToday = 0; }
     const info = this.apiInfo(rec.eventSource, rec.eventName, rec.readOnly);
     const { tactic, service, family } = info;
     const ip = rec.sourceIPAddress ?? '-';
@@ -136,7 +209,8 @@ class AnomalousBehaviorInstance implements DetectionInstance {
     let newNet = false;
     if (ip === p.lastIp && p.lastNet !== undefined) net = p.lastNet;
     else { net = this.netMemo.get(ip) ?? this.netMemo.remember(ip, networkOf(this.ctx, rec.sourceIPAddress)); p.lastIp = ip; p.lastNet = net; newNet = !p.nets.has(net); addCapped(p.nets, net, MAX_NETS); }
-    const uaRaw = rec.userAgent ?? '';
+    const uaSeen = rec.userAgent ?? '';
+    const uaRaw = uaSeen.length > MAX_INTERNED_UA ? uaSeen : (this.uaIntern.get(uaSeen) ?? this.uaIntern.remember(uaSeen, uaSeen));
     let ua: string;
     let newUa = false;
     if (uaRaw === p.lastUaRaw && p.lastUa !== undefined) ua = p.lastUa;
@@ -164,11 +238,14 @@ class AnomalousBehaviorInstance implements DetectionInstance {
     }
     // Learn (failed calls teach nothing about what the principal normally does).
     p.events++;
-    if (!failed) addCapped(p.families, family, MAX_FAMILIES);
+    if (!failed && (p.familyBits & info.familyBit) === 0) {
+      addCapped(p.families, family, MAX_FAMILIES);
+      if (p.families.has(family)) p.familyBits |= info.familyBit;
+    }
   }
 
   private discoveryBurst(rec: CloudTrailRecord, key: string, p: Profile, info: ApiInfo, t: number, emit: (c: FindingCandidate) => void): void {
-    const w = (p.bursts ??= new DistinctWindow(BURST_WINDOW_MS, 128));
+    const w = (p.bursts ??= new ApiWindow(BURST_WINDOW_MS, 128));
     const n = w.add(info.api, t);
     if (n > p.burstToday) p.burstToday = n;
     if (n < BURST_DISTINCT || n <= 2 * p.burstPrev) return;
@@ -188,7 +265,7 @@ class AnomalousBehaviorInstance implements DetectionInstance {
   }
 
   private deniedBurst(rec: CloudTrailRecord, key: string, p: Profile, info: ApiInfo, t: number, emit: (c: FindingCandidate) => void): void {
-    const w = (p.denied ??= new DistinctWindow(DENIED_WINDOW_MS, 64));
+    const w = (p.denied ??= new ApiWindow(DENIED_WINDOW_MS, 64));
     const n = w.add(info.api, t);
     if (n >= DENIED_DISTINCT) {
       emit(apiCandidate(this.ctx, rec, {
@@ -214,11 +291,14 @@ class AnomalousBehaviorInstance implements DetectionInstance {
     if (!Array.isArray(state)) return;
     for (const s of state as ProfileState[]) {
       if (!Array.isArray(s) || typeof s[0] !== 'string') continue;
-      this.profiles.set(s[0], {
-        firstSeen: Number(s[1]), lastSeen: Number(s[2]), events: Number(s[3]), days: Number(s[4]), lastDay: Number(s[5]),
-        families: new Set(Array.isArray(s[6]) ? s[6].slice(0, MAX_FAMILIES) : []), nets: new Set(Array.isArray(s[7]) ? s[7].slice(0, MAX_NETS) : []),
-        uas: new Set(Array.isArray(s[8]) ? s[8].slice(0, MAX_UAS) : []), burstPrev: Number(s[9]) || 0, burstToday: 0,
-      });
+      const p = new Profile(Number(s[1]), Number(s[2]), Number(s[5]));
+      p.events = Number(s[3]);
+      p.days = Number(s[4]);
+      p.families = new Set(Array.isArray(s[6]) ? s[6].slice(0, MAX_FAMILIES) : []);
+      p.nets = new Set(Array.isArray(s[7]) ? s[7].slice(0, MAX_NETS) : []);
+      p.uas = new Set(Array.isArray(s[8]) ? s[8].slice(0, MAX_UAS) : []);
+      p.burstPrev = Number(s[9]) || 0;
+      this.profiles.set(s[0], p);
     }
   }
 

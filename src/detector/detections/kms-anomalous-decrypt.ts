@@ -16,7 +16,11 @@ const WINDOW_MS = 10 * 60_000;
 /** Prior API calls (any service) a principal needs before it counts as established. */
 export const HISTORY_EVENTS = 50;
 
-interface State { events: number; decrypted: boolean; window?: CountWindow }
+/** One principal's state (a class: one hidden class for all, read on every record). */
+class State {
+  window: CountWindow | undefined = undefined;
+  constructor(public events: number, public decrypted: boolean) {}
+}
 
 class KmsAnomalousDecryptInstance implements DetectionInstance {
   private readonly principals = new LruMap<string, State>(50_000);
@@ -29,7 +33,7 @@ class KmsAnomalousDecryptInstance implements DetectionInstance {
     if (f.serviceCaller || !rec.userIdentity) return;
     const key = f.principal;
     let s = this.principals.get(key);
-    if (!s) { s = { events: 0, decrypted: false }; this.principals.set(key, s); }
+    if (!s) { s = new State(0, false); this.principals.set(key, s); }
     const isDecrypt = rec.eventName === 'Decrypt' && rec.eventSource === 'kms.amazonaws.com' && !f.failed;
     if (!isDecrypt) { s.events++; return; }
     if (s.decrypted) return;
@@ -47,13 +51,13 @@ class KmsAnomalousDecryptInstance implements DetectionInstance {
     }));
     // Once reported, the principal is a decrypter: its later decrypts are its new normal.
     s.decrypted = true;
-    delete s.window;
+    s.window = undefined;
   }
 
   snapshot(): unknown { return [...this.principals.entries()].map(([k, s]) => [k, s.events, s.decrypted ? 1 : 0]); }
   restore(state: unknown): void {
     if (!Array.isArray(state)) return;
-    for (const e of state) if (Array.isArray(e) && typeof e[0] === 'string') this.principals.set(e[0], { events: Number(e[1]) || 0, decrypted: e[2] === 1 });
+    for (const e of state) if (Array.isArray(e) && typeof e[0] === 'string') this.principals.set(e[0], new State(Number(e[1]) || 0, e[2] === 1));
   }
 }
 

@@ -63,4 +63,29 @@ describe('rule format', () => {
     expect(policyAllowsExternal(trust({ Service: 'ec2.amazonaws.com' }), '111122223333')).toBe(false);
     expect(policyAllowsExternal(trust({ AWS: '999988887777' }), '111122223333')).toBe(true);
   });
+
+  it('memoised string tests answer like the direct tests: repeats, many distinct values, long values, several rules on one field', () => {
+    const rules = [
+      { ...base, id: 'kali', match: { error: 'any', all: [{ field: 'userAgent', op: 'regex', value: 'kali', ignoreCase: true }] } },
+      { ...base, id: 'boto', match: { error: 'any', all: [{ field: 'userAgent', op: 'contains', value: 'BOTO3', ignoreCase: true }] } },
+      { ...base, id: 'starts', match: { error: 'any', all: [{ field: 'userAgent', op: 'startsWith', value: 'AWS-CLI/', ignoreCase: true }] } },
+      { ...base, id: 'ends', match: { error: 'any', all: [{ field: 'userAgent', op: 'endsWith', value: 'X86_64', ignoreCase: true }] } },
+      { ...base, id: 'exact', match: { error: 'any', all: [{ field: 'userAgent', op: 'regex', value: '^aws-cli/2\\.' }] } },
+    ].map((r) => compileRule(r));
+    const direct: ((ua: string) => boolean)[] = [
+      (ua) => /kali/i.test(ua), (ua) => ua.toLowerCase().includes('boto3'), (ua) => ua.toLowerCase().startsWith('aws-cli/'),
+      (ua) => ua.toLowerCase().endsWith('x86_64'), (ua) => /^aws-cli\/2\./.test(ua),
+    ];
+    const uas = ['aws-cli/2.15.0 Python/3.11 Linux/6.1 exe/x86_64', 'Boto3/1.34 kali-rolling', 'KALI', 'aws-cli/1.0 Boto3', 'console.amazonaws.com', ''];
+    // Repeats (same and equal strings), more distinct values than the memo holds, and values longer than it keeps.
+    for (let i = 0; i < 3000; i++) uas.push(i % 3 ? `aws-cli/2.${i} ${i % 7 ? 'boto3' : 'kali'} exe/X86_64` : `ua-${i}`);
+    uas.push(`aws-cli/2.0 ${'x'.repeat(600)} kali x86_64`, `${'y'.repeat(700)}`);
+    for (const round of [0, 1]) {
+      for (const ua of round ? [...uas].reverse() : uas) {
+        const rec = ct({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', userAgent: `${ua}` });
+        rules.forEach((r, k) => expect(r.test(rec), `${r.id} on ${ua.slice(0, 40)}`).toBe((direct[k] as (ua: string) => boolean)(ua)));
+      }
+    }
+    expect(rules[0]?.test(ct({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', userAgent: undefined }))).toBe(false);
+  });
 });

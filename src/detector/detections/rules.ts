@@ -177,6 +177,67 @@ function cidrOpen(v: unknown): boolean {
   return typeof v === 'string' && /\/0$/.test(v.trim());
 }
 
+/** Strings longer than this are tested directly (hashing them for the memo would cost as much). */
+const MEMO_MAX_LENGTH = 512;
+const MEMO_ENTRIES = 1024;
+
+/** Which memoised conditions (by bit) have been tested on one string, and which held. */
+interface MemoEntry { known: number; result: number }
+
+/**
+ * The memo of the first 31 memoised conditions compiled in this process (the bundled rules' come
+ * first): one entry per distinct string with a bit per condition, and the last string's entry at
+ * hand, so the conditions that test the same field of one record (the user-agent rules) cost one
+ * look-up between them. Bounded: emptied when full.
+ */
+const sharedMemo = new Map<string, MemoEntry>();
+let sharedBits = 0;
+let lastString: string | undefined;
+let lastEntry: MemoEntry | undefined;
+
+/**
+ * A pure string test memoised per distinct value: the fields rules test on every record (the user
+ * agent above all) take few distinct values, and a regex or a lower-casing per record costs more
+ * than a look-up.
+ */
+function memoised(test: (x: string) => boolean): (x: unknown) => boolean {
+  if (sharedBits < 31) {
+    const bit = 1 << sharedBits++;
+    return (x) => {
+      if (typeof x !== 'string') return false;
+      if (x.length > MEMO_MAX_LENGTH) return test(x);
+      let e: MemoEntry | undefined;
+      if (x === lastString && lastEntry !== undefined) e = lastEntry;
+      else {
+        e = sharedMemo.get(x);
+        if (e === undefined) {
+          if (sharedMemo.size >= MEMO_ENTRIES) sharedMemo.clear();
+          e = { known: 0, result: 0 };
+          sharedMemo.set(x, e);
+        }
+        lastString = x;
+        lastEntry = e;
+      }
+      if ((e.known & bit) !== 0) return (e.result & bit) !== 0;
+      const v = test(x);
+      e.known |= bit;
+      if (v) e.result |= bit;
+      return v;
+    };
+  }
+  const memo = new Map<string, boolean>();
+  return (x) => {
+    if (typeof x !== 'string') return false;
+    if (x.length > MEMO_MAX_LENGTH) return test(x);
+    const hit = memo.get(x);
+    if (hit !== undefined) return hit;
+    const v = test(x);
+    if (memo.size >= MEMO_ENTRIES) memo.clear();
+    memo.set(x, v);
+    return v;
+  };
+}
+
 function compileCondition(ruleId: string, c: unknown, at: string): (rec: CloudTrailRecord) => boolean {
   if (!isObj(c)) throw new DetectionRuleError(ruleId, at, 'a condition must be an object {field, op, value?}');
   if (c.field === undefined) {
@@ -210,14 +271,15 @@ function compileCondition(ruleId: string, c: unknown, at: string): (rec: CloudTr
       if (op === 'in') return (r) => someValue(r, path, has);
       return (r) => !someValue(r, path, has);
     }
-    case 'contains': { const s = needString(); const f = (x: unknown): boolean => typeof x === 'string' && (ic ? x.toLowerCase() : x).includes(s); return (r) => someValue(r, path, f); }
-    case 'startsWith': { const s = needString(); const f = (x: unknown): boolean => typeof x === 'string' && (ic ? x.toLowerCase() : x).startsWith(s); return (r) => someValue(r, path, f); }
-    case 'endsWith': { const s = needString(); const f = (x: unknown): boolean => typeof x === 'string' && (ic ? x.toLowerCase() : x).endsWith(s); return (r) => someValue(r, path, f); }
+    case 'contains': { const s = needString(); const f = ic ? memoised((x) => x.toLowerCase().includes(s)) : (x: unknown): boolean => typeof x === 'string' && x.includes(s); return (r) => someValue(r, path, f); }
+    case 'startsWith': { const s = needString(); const f = ic ? memoised((x) => x.toLowerCase().startsWith(s)) : (x: unknown): boolean => typeof x === 'string' && x.startsWith(s); return (r) => someValue(r, path, f); }
+    case 'endsWith': { const s = needString(); const f = ic ? memoised((x) => x.toLowerCase().endsWith(s)) : (x: unknown): boolean => typeof x === 'string' && x.endsWith(s); return (r) => someValue(r, path, f); }
     case 'regex': {
       if (typeof c.value !== 'string') throw new DetectionRuleError(ruleId, `${at}.value`, 'operator regex needs a string pattern');
       let re: RegExp;
       try { re = new RegExp(c.value, ic ? 'i' : ''); } catch (e) { throw new DetectionRuleError(ruleId, `${at}.value`, `bad regex: ${(e as Error).message}`); }
-      const f = (x: unknown): boolean => typeof x === 'string' && re.test(x);
+      // Neither 'g' nor 'y': test() keeps no state, so a memoised answer is the answer.
+      const f = memoised((x) => re.test(x));
       return (r) => someValue(r, path, f);
     }
     case 'exists': return (r) => someValue(r, path, yes);
