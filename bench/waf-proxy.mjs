@@ -2,7 +2,11 @@
 // Processes: an upstream (node:http answering a small HTML page), a bare pass-through proxy
 // (node:http + undici Pool, no inspection), Bulwark's SiteManager with a 20-rule ACL, and the load
 // generator (wrk if installed, else bench/load.mjs), each in its own process.
-// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2]
+// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2] [--node] [--managed]
+//   --managed (SiteManager mode): the ACL also holds the managed set of bench/waf-detection.mjs.
+//   --node: instead of a bare SiteManager, run the real `bulwark start --data-plane-workers N` (API,
+//   audit, Shield and GuardDuty subscribed, configuration snapshots, observations over IPC) with the
+//   same 20 rules created through @aws-sdk/client-wafv2 and associated with a config-file site.
 //                                               [--nginx-port 18082] [--nginx-upstream-port 18081] [--no-nginx]
 //   Plain nginx as a third baseline: ../shared/peers/modsecurity/up.sh's reverse proxy (default
 //   :18082, auto-detected when it answers; --no-nginx skips it). Its upstream is fixed in its config
@@ -64,8 +68,66 @@ if (role === '--upstream') {
   }).then((dp) => {
     if (dp.role === 'primary') process.stdout.write(`ready ${process.env.BENCH_PORT}\n`);
   });
+} else if (role === '--probe') {
+  await probe(process.argv[3], Number(process.argv[4]));
+} else if (role === '--node') {
+  await startNode(process.argv[3], Number(process.argv[4] ?? 0));
 } else {
   await main();
+}
+
+/** `bulwark start --data-plane-workers N` with the bench ACL on a config-file site; prints `ready <site port>`. */
+async function startNode(upstream, workers) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-waf-node-'));
+  const port = Number(process.env.BENCH_PORT);
+  const configFile = join(dir, 'bulwark.yaml');
+  writeFileSync(configFile, `sites:\n  - name: bench\n    listen: 127.0.0.1:${port}\n    upstream: ${upstream}\n`);
+  const creds = { accessKeyId: 'AKIABENCHMARK0000001', secretAccessKey: 'bench-secret-key-0123456789abcdefghijklmn' };
+  const proc = spawn(process.execPath, [join(dist, 'cli', 'bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile, '--data-plane-workers', String(workers)], {
+    env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  process.on('SIGTERM', () => proc.kill('SIGTERM'));
+  proc.on('exit', (code) => process.exit(code ?? 1));
+  const endpoint = await new Promise((res) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) res(m[1]);
+    });
+  });
+  const { WAFV2Client, CreateIPSetCommand, CreateWebACLCommand, AssociateWebACLCommand } = await import('@aws-sdk/client-wafv2');
+  const waf = new WAFV2Client({ endpoint, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
+  const ip = (await waf.send(new CreateIPSetCommand({ Name: 'bad', Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: ['192.0.2.1/32', '198.51.100.0/24', '203.0.113.77/32'] }))).Summary;
+  const vis = { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: 'bench' };
+  const acl = (await waf.send(new CreateWebACLCommand({ Name: 'bench', Scope: 'REGIONAL', DefaultAction: { Allow: {} }, VisibilityConfig: vis, Rules: benchRules(ip.ARN) }))).Summary;
+  await waf.send(new AssociateWebACLCommand({ WebACLArn: acl.ARN, ResourceArn: 'arn:aws:bulwark:us-east-1:000000000000:site/bench' }));
+  // In force on every worker once attacks are blocked over several new connections in a row.
+  for (let ok = 0, i = 0; ok < 8 && i < 500; i++) {
+    const status = await new Promise((res) => http.get({ host: '127.0.0.1', port, path: '/?q=union+select', agent: false }, (r) => { r.resume(); res(r.statusCode); }).on('error', () => res(0)));
+    ok = status === 403 ? ok + 1 : 0;
+    if (ok === 0) await new Promise((r) => setTimeout(r, 20));
+  }
+  process.stdout.write(`ready ${port} ${endpoint}\n`);
+}
+
+/** `--probe <endpoint> <seconds>`: GET /_bulwark/health every 10 ms on one keep-alive connection; prints p50/p99 ms. */
+async function probe(endpoint, secs) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const u = new URL(endpoint);
+  const times = [];
+  const end = Date.now() + secs * 1000;
+  while (Date.now() < end) {
+    const t0 = performance.now();
+    await new Promise((res) => http.get({ host: u.hostname, port: Number(u.port), path: '/_bulwark/health', agent }, (r) => { r.resume(); r.on('end', res); }).on('error', res));
+    times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  times.sort((a, b) => a - b);
+  const q = (f) => times[Math.min(times.length - 1, Math.floor(f * times.length))];
+  process.stdout.write(JSON.stringify({ n: times.length, p50: q(0.5), p99: q(0.99) }) + '\n');
+  agent.destroy();
 }
 
 /**
@@ -73,9 +135,40 @@ if (role === '--upstream') {
  * transformations, regex, size constraints, an IP set, a label-producing Count rule with a
  * LabelMatch rule after it, and a rate-based rule (with a limit benign load never reaches).
  */
+if (process.argv.includes('--managed')) process.env.BENCH_MANAGED = '1'; // inherited by the site processes
+
 async function makeAcl() {
   const { compileWebAcl, MemoryRateCounter } = await import(pathToFileURL(join(dist, 'waf', 'engine', 'index.js')).href);
   const { detectors } = await import(pathToFileURL(join(dist, 'waf', 'detect', 'index.js')).href);
+  const ipSet = { Name: 'bad', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/ipset/bad/1', IPAddressVersion: 'IPV4', Addresses: ['192.0.2.1/32', '198.51.100.0/24', '203.0.113.77/32'] };
+  const vis = (n) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
+  // --managed: the 20 rules plus the managed set of bench/waf-detection.mjs (a CPU-heavy ACL, to
+  // show how the data plane scales over cores when the rules, not the load generator, are the limit).
+  const managed = process.env.BENCH_MANAGED === '1';
+  const { resolveManagedRuleGroup } = managed ? await import(pathToFileURL(join(dist, 'waf', 'managed', 'index.js')).href) : { resolveManagedRuleGroup: () => undefined };
+  const groups = managed ? ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesUnixRuleSet', 'AWSManagedRulesWindowsRuleSet', 'AWSManagedRulesPHPRuleSet'] : [];
+  const rules = [
+    ...benchRules(ipSet.ARN),
+    ...groups.map((name, i) => ({
+      Name: name, Priority: 100 + i, OverrideAction: { None: {} }, VisibilityConfig: vis(name),
+      Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name, ...(i === 0 ? { ExcludedRules: [{ Name: 'NoUserAgent_HEADER' }] } : {}) } },
+    })),
+  ];
+  return compileWebAcl(
+    { Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'), Rules: rules },
+    {
+      resolveIpSet: (arn) => (arn === ipSet.ARN ? ipSet : undefined),
+      resolveRegexPatternSet: () => undefined,
+      resolveRuleGroup: () => undefined,
+      resolveManagedRuleGroup,
+      detectors,
+      rateCounter: new MemoryRateCounter(),
+    },
+  );
+}
+
+/** The bench ACL's 20 rules (wafv2 JSON), referencing the IP set `ipSetArn`. */
+function benchRules(ipSetArn) {
   const vis = (n) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
   const tx = [{ Priority: 0, Type: 'URL_DECODE' }, { Priority: 1, Type: 'LOWERCASE' }];
   const words = ['select', 'union', '<script', '../', 'etc/passwd', 'cmd.exe', 'wget', 'curl', 'sleep(', 'benchmark('];
@@ -87,7 +180,7 @@ async function makeAcl() {
     { RegexMatchStatement: { RegexString: '(?:\\bor\\b|\\band\\b)\\s+\\d+\\s*=\\s*\\d+', FieldToMatch: { QueryString: {} }, TextTransformations: tx } },
     { RegexMatchStatement: { RegexString: '\\.(?:php|asp|jsp)$', FieldToMatch: { UriPath: {} }, TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }] } },
     { SizeConstraintStatement: { FieldToMatch: { Body: { OversizeHandling: 'CONTINUE' } }, ComparisonOperator: 'GT', Size: 8192, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
-    { IPSetReferenceStatement: { ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/ipset/bad/1' } },
+    { IPSetReferenceStatement: { ARN: ipSetArn } },
     { ByteMatchStatement: { SearchString: Buffer.from('sqlmap'), FieldToMatch: { SingleHeader: { Name: 'user-agent' } }, TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }], PositionalConstraint: 'CONTAINS' } },
     { ByteMatchStatement: { SearchString: Buffer.from('TRACE'), FieldToMatch: { Method: {} }, TextTransformations: [{ Priority: 0, Type: 'NONE' }], PositionalConstraint: 'EXACTLY' } },
     { SizeConstraintStatement: { FieldToMatch: { UriPath: {} }, ComparisonOperator: 'GT', Size: 1024, TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
@@ -102,18 +195,7 @@ async function makeAcl() {
     Name: 'rate', Priority: 19, Action: { Block: {} }, VisibilityConfig: vis('rate'),
     Statement: { RateBasedStatement: { Limit: 2000000000, EvaluationWindowSec: 60, AggregateKeyType: 'IP', ScopeDownStatement: { NotStatement: { Statement: { LabelMatchStatement: { Scope: 'LABEL', Key: 'awswaf:000000000000:webacl:bench:bot' } } } } } },
   });
-  const ipSet = { Name: 'bad', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/ipset/bad/1', IPAddressVersion: 'IPV4', Addresses: ['192.0.2.1/32', '198.51.100.0/24', '203.0.113.77/32'] };
-  return compileWebAcl(
-    { Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'), Rules: rules },
-    {
-      resolveIpSet: (arn) => (arn === ipSet.ARN ? ipSet : undefined),
-      resolveRegexPatternSet: () => undefined,
-      resolveRuleGroup: () => undefined,
-      resolveManagedRuleGroup: () => undefined,
-      detectors,
-      rateCounter: new MemoryRateCounter(),
-    },
-  );
+  return rules;
 }
 
 function startProc(args, env = {}) {
@@ -122,8 +204,8 @@ function startProc(args, env = {}) {
     let buf = '';
     p.stdout.on('data', (c) => {
       buf += c;
-      const m = /ready (\d+)/.exec(buf);
-      if (m) resolveP({ proc: p, port: Number(m[1]) });
+      const m = /ready (\d+)(?: (\S+))?\n/.exec(buf);
+      if (m) resolveP({ proc: p, port: Number(m[1]), endpoint: m[2] });
     });
     p.on('exit', (code) => reject(new Error(`${args[0]} exited ${code}`)));
   });
@@ -205,12 +287,13 @@ async function main() {
   const upstream = `http://127.0.0.1:${up.port}`;
   const bare = await startProc(['--bare', upstream]);
   procs.push(bare);
-  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ACL: real engine, 20 rules, upstream ${upstream} (${nginx ? 'up.sh nginx' : 'Node'})` +
+  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ${process.argv.includes('--node') ? 'bulwark start --data-plane-workers N' : 'SiteManager only'}, ACL: real engine, 20 rules${process.env.BENCH_MANAGED === '1' ? ' + the managed set' : ''}, upstream ${upstream} (${nginx ? 'up.sh nginx' : 'Node'})` +
     (nginx ? `, plain nginx proxy :${nginxPort} (up.sh, 1 worker) as third baseline` : ', no nginx baseline'));
   try {
     for (const workers of workerCounts) {
       const port = 20000 + Math.floor(Math.random() * 20000);
-      const waf = await startProc(['--waf', upstream, String(workers)], { BENCH_PORT: String(workers > 0 ? port : 0) });
+      const node = process.argv.includes('--node');
+      const waf = await startProc([node ? '--node' : '--waf', upstream, String(workers)], { BENCH_PORT: String(workers > 0 || node ? port : 0) });
       procs.push(waf);
       for (const [name, spec] of Object.entries(specs)) {
         for (const c of conns) {
@@ -218,11 +301,16 @@ async function main() {
           runLoad(bare.port, spec, c, 1);
           if (nginx) runLoad(nginxPort, spec, c, 1);
           const b = runLoad(bare.port, spec, c, secs);
+          // With --node, the API's latency (GET /_bulwark/health) while the site is under load.
+          const prober = waf.endpoint && c === Math.max(...conns) ? spawn(process.execPath, [here, '--probe', waf.endpoint, String(secs)], { stdio: ['ignore', 'pipe', 'inherit'] }) : undefined;
+          const probed = prober ? new Promise((res) => { let o = ''; prober.stdout.on('data', (d) => (o += d)); prober.on('exit', () => res(JSON.parse(o || '{}'))); }) : undefined;
           const w = runLoad(waf.port, spec, c, secs);
+          const api = probed ? await probed : undefined;
           const n = nginx ? runLoad(nginxPort, spec, c, secs) : undefined;
           const d = c === 1 ? runLoad(up.port, spec, c, secs) : undefined;
           console.log(
             `${name.padEnd(4)} conns=${String(c).padStart(3)} workers=${workers}  bare ${b.rps.toFixed(0).padStart(6)} rps p50 ${b.p50.toFixed(3)}ms | bulwark ${w.rps.toFixed(0).padStart(6)} rps p50 ${w.p50.toFixed(3)}ms | ratio ${(w.rps / b.rps).toFixed(2)}` +
+              (api ? ` | API health under load p50 ${api.p50?.toFixed(2)}ms p99 ${api.p99?.toFixed(2)}ms (n=${api.n})` : '') +
               (n ? ` | nginx ${n.rps.toFixed(0).padStart(6)} rps p50 ${n.p50.toFixed(3)}ms | bulwark/nginx ${(w.rps / n.rps).toFixed(2)}` : '') +
               (d ? ` | upstream direct p50 ${d.p50.toFixed(3)}ms, added p50 vs bare ${(w.p50 - b.p50).toFixed(3)}ms, vs direct ${(w.p50 - d.p50).toFixed(3)}ms` + (n ? `, nginx vs direct ${(n.p50 - d.p50).toFixed(3)}ms` : '') : ''),
           );

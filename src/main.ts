@@ -5,6 +5,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { AuditTrail, defaultBucketsRoot } from './audit/index.js';
 import { SealManager } from './barrier/index.js';
 import type { BulwarkConfig } from './config/index.js';
@@ -13,7 +14,8 @@ import { IamStore, iamService } from './iam/index.js';
 import { kmsService } from './kms/index.js';
 import { KeyStore } from './kms/keystore/index.js';
 import type { Principal } from './iam/principal.js';
-import { SampledRequests, SiteManager, siteArn, WafLogWriter } from './proxy/index.js';
+import { RateHub, SampledRequests, SiteManager, siteArn, WafLogWriter, type RunningSite } from './proxy/index.js';
+import { startDataPlaneWorkers, type DataPlaneWorkers } from './data-plane.js'; // --- data-plane workers ---
 import { openPhysicalBackend } from './storage/index.js';
 import { WafConfigStore, wafv2Service } from './waf/api/index.js';
 import { configureIpLists, RedisRateCounter, reverseDnsBotVerifier, setBotVerifier, WafRuntime } from './waf/index.js';
@@ -105,15 +107,21 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   const sampled = new SampledRequests();
   const wafLogs = new WafLogWriter({ bucketsRoot, accountId: config.accountId, region: config.region });
   // The site manager starts after the API listener; the runtime reaches it through this holder.
-  const siteHolder: { manager?: SiteManager } = {};
+  const siteHolder: { manager?: SiteManager; workers?: DataPlaneWorkers } = {};
+  // --- data-plane workers --- with --data-plane-workers N the sites run in worker processes (src/data-plane.ts).
+  const siteList = (): RunningSite[] => siteHolder.manager?.list() ?? siteHolder.workers?.sites() ?? [];
   // --- shield (shared rate counters) --- with --redis, rate-based counts are shared by every node.
   const redisCounter = config.redisUrl ? new RedisRateCounter({ url: config.redisUrl, logger }) : undefined;
+  // --- data-plane workers --- the workers' rate-based counts meet in the primary's hub (with Redis, a mirror
+  // of them): the primary serves no traffic, the hub is what GetRateBasedStatementManagedKeys reads.
+  const rateHub = (config.dataPlaneWorkers ?? 0) > 0 ? new RateHub() : undefined;
+  const rateCounter = rateHub ?? redisCounter;
   const waf = new WafRuntime({
-    ...(redisCounter ? { rateCounter: redisCounter } : {}),
+    ...(rateCounter ? { rateCounter } : {}),
     store: wafStore,
     sampled,
     siteArn: (name) => siteArn(config.region, config.accountId, name),
-    sites: () => siteHolder.manager?.list().map((s) => ({ name: s.name, arn: s.arn })) ?? [],
+    sites: () => siteList().map((s) => ({ name: s.name, arn: s.arn })),
     logger,
   });
   // --- shield (Shield Advanced) --- detection + automatic mitigation in the sites' web ACLs; the API is registered below.
@@ -264,7 +272,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     accountId: config.accountId,
     region: config.region,
     store: shieldStore,
-    siteExists: (arn) => siteHolder.manager?.list().some((s) => s.arn === arn) ?? false,
+    siteExists: (arn) => siteList().some((s) => s.arn === arn),
     webAclFor: (arn) => wafStore.webAclArnFor(arn),
     onAutomaticResponseChange: (arn) => shield.automaticResponseChanged(arn),
   }));
@@ -294,7 +302,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       physical,
       audit,
       waf: wafStore,
-      sites: () => siteHolder.manager?.list() ?? [],
+      sites: siteList,
       seal: () => seal.status(),
       apiEndpoint: () => postureHolder.endpoint,
       bucketsRoot,
@@ -331,24 +339,14 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
   // --- console --- the web console's static files, served before SigV4 (its API calls are signed).
   server.registerStatic(CONSOLE_PREFIX, consoleHandler());
   const addr = await server.listen(config.apiListen.host, config.apiListen.port);
-  const sites = new SiteManager({
-    region: config.region,
-    accountId: config.accountId,
-    acls: waf,
-    registry: server.metrics.registry,
-    sampled,
-    logWriter: wafLogs,
-    onEvent: (e) => logger.warn(e, 'proxy event'),
-  });
-  siteHolder.manager = sites;
+  const started = await startSites({ config, logger, siteHolder, waf, wafStore, sampled, wafLogs, rateHub, registry: server.metrics.registry, sealed: () => seal.status().sealed, bucketsRoot });
   // --- console --- the sites this node protects, for the console (SigV4-signed, bulwark:ListSites).
   server.registerInternal('sites', {
     action: 'bulwark:ListSites',
     handler: async () => ({
-      sites: sites.list().map((s) => ({ name: s.name, arn: s.arn, listen: `${s.address.host}:${s.address.port}`, upstream: s.config.upstream, tls: s.config.tls !== undefined })),
+      sites: siteList().map((s) => ({ name: s.name, arn: s.arn, listen: `${s.address.host}:${s.address.port}`, upstream: s.config.upstream, tls: s.config.tls !== undefined })),
     }),
   });
-  const started = await sites.startAll(config.file.sites ?? []);
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const endpoint = `${tls ? 'https' : 'http'}://${host}:${addr.port}`;
   postureHolder.endpoint = endpoint; // --- posture ---
@@ -379,7 +377,8 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       stopKmsScheduler();
       await posture.monitor.stop(); // --- posture ---
       await shield.stop(); // --- shield (Shield Advanced) ---
-      await sites.close();
+      await siteHolder.manager?.close();
+      await siteHolder.workers?.stop(); // --- data-plane workers ---
       await redisCounter?.close(); // --- shield (shared rate counters) ---
       await server.close();
       await wafLogs.close();
@@ -392,6 +391,58 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
       logger.flush?.();
     },
   };
+}
+
+/**
+ * Starts the sites: in this process (a SiteManager fed by the WafRuntime), or, with
+ * `--data-plane-workers N`, in N worker processes fed by configuration snapshots (src/data-plane.ts).
+ */
+async function startSites(o: {
+  readonly config: BulwarkConfig;
+  readonly logger: Logger;
+  readonly siteHolder: { manager?: SiteManager; workers?: DataPlaneWorkers };
+  readonly waf: WafRuntime;
+  readonly wafStore: WafConfigStore;
+  readonly sampled: SampledRequests;
+  readonly wafLogs: WafLogWriter;
+  readonly rateHub: RateHub | undefined;
+  readonly registry: Registry;
+  readonly sealed: () => boolean;
+  readonly bucketsRoot: string;
+}): Promise<RunningSite[]> {
+  const { config, logger } = o;
+  const workers = config.dataPlaneWorkers ?? 0;
+  if (workers > 0) {
+    o.siteHolder.workers = await startDataPlaneWorkers({
+      workers,
+      region: config.region,
+      accountId: config.accountId,
+      bucketsRoot: o.bucketsRoot,
+      sites: config.file.sites ?? [],
+      ...(config.redisUrl ? { redisUrl: config.redisUrl } : {}),
+      logLevel: config.logLevel,
+      ipListsDir: process.env.BULWARK_IP_LISTS_DIR || join(config.dataDir, 'ip-lists'),
+      logger,
+      store: o.wafStore,
+      sealed: o.sealed,
+      sampled: o.sampled,
+      ...(o.rateHub ? { rateHub: o.rateHub } : {}),
+      registry: o.registry,
+    });
+    logger.info({ workers }, 'data plane running in worker processes');
+    return o.siteHolder.workers.sites();
+  }
+  const sites = new SiteManager({
+    region: config.region,
+    accountId: config.accountId,
+    acls: o.waf,
+    registry: o.registry,
+    sampled: o.sampled,
+    logWriter: o.wafLogs,
+    onEvent: (e) => logger.warn(e, 'proxy event'),
+  });
+  o.siteHolder.manager = sites;
+  return sites.startAll(config.file.sites ?? []);
 }
 
 /** Prints the generated root credentials once, with the lines that point the AWS CLI at Bulwark. */

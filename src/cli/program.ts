@@ -29,6 +29,8 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level (env BULWARK_LOG_LEVEL, default info)'))
     // Shield (shared rate counters)
     .addOption(new Option('--redis <url>', 'share rate-based rule counters with other nodes through Redis, e.g. redis://127.0.0.1:6379 (env BULWARK_REDIS_URL)'))
+    // Data-plane workers (docs/proxy.md, "Several cores")
+    .addOption(new Option('--data-plane-workers <n|auto>', "run the sites in n worker processes, 'auto' = one per core (env BULWARK_DATA_PLANE_WORKERS, default 0 = in the API process)"))
     .action(async (flags: StartFlags) => {
       // The configuration and the server are loaded only by `start`: client commands start fast.
       const { ConfigError, resolveConfig } = await import('../config/index.js');

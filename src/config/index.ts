@@ -4,6 +4,7 @@
  * resulting object is frozen; later issues add sections (sites, ...) to the file schema.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import YAML from 'yaml';
@@ -43,6 +44,8 @@ export interface BulwarkConfig {
   /** Redis URL for rate-based rule counters shared across nodes (memory only when absent). */
   readonly redisUrl?: string;
   // Shield (shared rate counters): end
+  /** Data-plane worker processes (node:cluster); 0 or absent runs the sites in the API process. */
+  readonly dataPlaneWorkers?: number;
   /** The parsed config file's other sections, for later services. */
   readonly file: Readonly<Record<string, unknown>>;
 }
@@ -61,6 +64,8 @@ export interface StartFlags {
   logLevel?: string;
   /** Shield (shared rate counters): `--redis <url>`. */
   redis?: string;
+  /** `--data-plane-workers <n|auto>`. */
+  dataPlaneWorkers?: string;
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|\[::1\]|localhost)$/;
@@ -101,6 +106,8 @@ const fileSchema = z
     logLevel: z.string().optional(),
     /** Shield (shared rate counters): redis://host:port for rate-based counters shared across nodes. */
     redis: z.string().optional(),
+    /** Data-plane worker processes: a number (0 = in the API process) or 'auto' (one per core). */
+    dataPlaneWorkers: z.union([z.number().int(), z.literal('auto')]).optional(),
     audit: z
       .object({
         bucketsRoot: z.string().optional(),
@@ -150,6 +157,20 @@ function redisUrl(v: string | undefined): { redisUrl?: string } {
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new ConfigError(`--redis must be a redis:// or rediss:// URL, got '${v}'`);
   return { redisUrl: v };
+}
+
+/** Most data-plane workers accepted (more than cores only adds context switches). */
+export const MAX_DATA_PLANE_WORKERS = 64;
+
+/** Validates `--data-plane-workers` / BULWARK_DATA_PLANE_WORKERS / `dataPlaneWorkers:`: 0..64 or 'auto' (one per core). */
+export function parseDataPlaneWorkers(v: string | number | undefined, cores = availableParallelism()): number {
+  if (v === undefined || v === '') return 0;
+  if (v === 'auto') return Math.min(cores, MAX_DATA_PLANE_WORKERS);
+  const n = typeof v === 'number' ? v : /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > MAX_DATA_PLANE_WORKERS) {
+    throw new ConfigError(`--data-plane-workers must be 0-${MAX_DATA_PLANE_WORKERS} or 'auto', got '${v}'`);
+  }
+  return n;
 }
 
 /** Resolves flags + environment + file into a validated, frozen configuration. */
@@ -211,6 +232,7 @@ export function resolveConfig(flags: StartFlags, env: NodeJS.ProcessEnv = proces
     logLevel: flags.logLevel ?? env.BULWARK_LOG_LEVEL ?? file.logLevel ?? 'info',
     // Shield (shared rate counters)
     ...redisUrl(flags.redis ?? env.BULWARK_REDIS_URL ?? file.redis),
+    dataPlaneWorkers: parseDataPlaneWorkers(flags.dataPlaneWorkers ?? env.BULWARK_DATA_PLANE_WORKERS ?? file.dataPlaneWorkers),
     ...((env.BULWARK_BUCKETS_ROOT ?? file.audit?.bucketsRoot) ? { bucketsRoot: resolve((env.BULWARK_BUCKETS_ROOT ?? file.audit?.bucketsRoot) as string) } : {}),
     auditRetentionDays: positiveInt(env.BULWARK_AUDIT_RETENTION_DAYS, 'BULWARK_AUDIT_RETENTION_DAYS') ?? file.audit?.retentionDays ?? 90,
     ...(() => {

@@ -41,6 +41,8 @@ interface Slot {
   start: number;
   population: number;
   samples: SampledHttpRequest[];
+  /** Samples offered by data-plane workers to this slot (absorb's reservoir count). */
+  received?: number;
 }
 
 /** Bounded reservoirs of recent requests per web ACL ARN and rule metric name. */
@@ -96,6 +98,38 @@ export class SampledRequests {
     const limit = Math.max(1, Math.min(500, maxItems));
     const picked = out.length > limit ? out.slice(out.length - limit) : out;
     return { SampledRequests: picked, PopulationSize: population, TimeWindow: { StartTime: new Date(start), EndTime: new Date(end) } };
+  }
+
+  /**
+   * Merges what a data-plane worker sampled (src/proxy/worker-samples.ts): `population` more
+   * requests in the 15-minute slot of `slotTimeMs`, and the samples its reservoir kept, which enter
+   * this slot's reservoir. Weights stay population / samples kept, as for local offers.
+   */
+  absorb(webAclArn: string, ruleMetricName: string, slotTimeMs: number, population: number, samples: readonly SampledHttpRequest[], nowMs = Date.now()): void {
+    const key = `${webAclArn}\0${ruleMetricName}`;
+    let ring = this.slots.get(key);
+    if (ring === undefined) {
+      ring = [];
+      this.slots.set(key, ring);
+    }
+    const start = slotTimeMs - (slotTimeMs % SLOT_MS);
+    if (start < nowMs - HORIZON_MS - SLOT_MS) return;
+    let slot = ring.find((x) => x.start === start);
+    if (slot === undefined) {
+      slot = { start, population: 0, samples: [] };
+      ring.push(slot);
+      ring.sort((a, b) => a.start - b.start);
+      while (ring.length > 0 && (ring[0] as Slot).start < nowMs - HORIZON_MS - SLOT_MS) ring.shift();
+    }
+    slot.population += population;
+    for (const s of samples) {
+      slot.received = (slot.received ?? 0) + 1;
+      if (slot.samples.length < this.perWindow) slot.samples.push(s);
+      else {
+        const j = Math.floor(Math.random() * slot.received);
+        if (j < this.perWindow) slot.samples[j] = s;
+      }
+    }
   }
 
   /** Drops samples of a web ACL (when it is deleted). */

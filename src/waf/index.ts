@@ -7,3 +7,8 @@ export { RedisRateCounter, sharedRuleId, type RedisRateCounterOptions, type Rate
 export { configureIpLists, addReputationIps, removeReputationIps, ipListSizes, setBotVerifier, reverseDnsBotVerifier, IP_LIST_NAMES } from './managed/index.js';
 // The wafv2 entity shapes, for services that write WAF configuration (Shield's mitigation groups).
 export type { IPSet, Rule, RuleGroup, Statement, WebACL } from './api/index.js';
+// Data-plane workers (src/data-plane.ts): each worker rebuilds a configuration store from the primary's snapshot.
+export { WafConfigStore, type EntityRecord, type LoggingConfiguration } from './api/index.js';
+// The count ring of rate counters shared between processes (the data plane's workers use it too).
+export { RING, advanceRing, ringSlot, type SharedRing } from './engine/rate/shared-ring.js';
+export { SPAN as RATE_SPAN } from './engine/rate/tables.js';

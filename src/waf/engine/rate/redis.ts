@@ -20,9 +20,9 @@
  */
 import { Redis } from 'ioredis';
 import type { RateCounter } from '../types.js';
-import { RateTables, SPAN, type RingTable } from './tables.js';
+import { RING, advanceRing as advance, ringSlot as slot, type SharedRing } from './shared-ring.js';
+import { RateTables, type RingTable } from './tables.js';
 
-const RING = SPAN + 1;
 
 /** What the counter logs (a pino logger fits). */
 export interface RateCounterLogger {
@@ -45,15 +45,7 @@ export interface RedisRateCounterOptions {
   readonly logger?: RateCounterLogger;
 }
 
-interface Entry {
-  readonly own: Uint32Array;
-  /** Own increments already added to Redis, per slot. */
-  readonly pushed: Uint32Array;
-  /** Other nodes' counts per slot, as of the last sync. */
-  readonly others: Uint32Array;
-  head: number;
-  ownTotal: number;
-  othersTotal: number;
+interface Entry extends SharedRing {
   lastHitMs: number;
   readonly redisKey: string;
   /** Old bucket fields to delete at the next sync. */
@@ -274,33 +266,8 @@ function isHash(v: unknown): boolean {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function slot(abs: number): number {
-  return ((abs % RING) + RING) % RING;
-}
 
 function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-/** Moves the ring forward to bucket `b`, zeroing the buckets that left the window. */
-function advance(e: Entry, b: number): void {
-  const steps = b - e.head;
-  if (steps <= 0) return;
-  if (steps >= RING) {
-    e.own.fill(0);
-    e.pushed.fill(0);
-    e.others.fill(0);
-    e.ownTotal = 0;
-    e.othersTotal = 0;
-  } else {
-    for (let i = 1; i <= steps; i++) {
-      const s = slot(e.head + i);
-      e.ownTotal -= e.own[s] as number;
-      e.othersTotal -= e.others[s] as number;
-      e.own[s] = 0;
-      e.pushed[s] = 0;
-      e.others[s] = 0;
-    }
-  }
-  e.head = b;
-}

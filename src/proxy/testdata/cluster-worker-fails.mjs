@@ -1,0 +1,2 @@
+// A data-plane worker that dies before it says hello (cluster.test.ts: the start fails).
+process.exit(5);
