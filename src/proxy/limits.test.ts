@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChallengeIssuer } from './challenge.js';
 import { EventEmitter } from 'node:events';
-import { ConnectionGuard, DEFAULT_LIMITS, UpstreamGate, siteLimitsSchema, type GateWaiter } from './limits.js';
+import { ConnectionGuard, DEFAULT_LIMITS, LEARN_CALM_MS, SourceHistory, UpstreamGate, siteLimitsSchema, upstreamGate, type GateRejectReason, type GateWaiter } from './limits.js';
 import { onProxyConnection, onProxyRequest, type ProxyConnectionEvent, type ProxyRequestObservation } from './observe.js';
 import { SiteManager, parseSite } from './sites.js';
 import { ScriptedAcl, decision, startUpstream } from './testing.js';
@@ -142,6 +142,17 @@ describe('site limits configuration', () => {
     expect(t.limits.idleTimeoutMs).toBe(5000);
     expect(() => parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { headersTimeoutMs: 10 } })).toThrow(/limits\.headersTimeoutMs/);
     expect(() => parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { bogus: 1 } })).toThrow(/limits/);
+    // Priority of established sources: on by default, off with maxEstablishedSources 0 (or without a queue).
+    expect(s.limits.maxEstablishedSources).toBe(100_000);
+    expect(s.limits.establishedAfterMs).toBe(20_000);
+    expect(s.limits.establishedRate).toBe(2);
+    expect(s.limits.establishedBurst).toBe(20);
+    expect(upstreamGate('a', s.limits, undefined, 128).history?.o).toEqual({ maxSources: 100_000, afterMs: 20_000, idleMs: 3_600_000, rate: 2, burst: 20 });
+    expect(upstreamGate('a', siteLimitsSchema.parse({ maxEstablishedSources: 0 }), undefined, 128).history).toBeUndefined();
+    expect(upstreamGate('a', siteLimitsSchema.parse({ upstreamQueueSize: 0 }), undefined, 128).history).toBeUndefined();
+    expect(upstreamGate('a', siteLimitsSchema.parse({ maxUpstreamRequests: 0 }), undefined, 128).history).toBeUndefined();
+    expect(() => parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { establishedRate: 0 } })).toThrow(/limits\.establishedRate/);
+    expect(() => parseSite({ name: 'a', listen: 1, upstream: 'http://127.0.0.1:1', limits: { establishedAfterMs: 10 } })).toThrow(/limits\.establishedAfterMs/);
   });
 });
 
@@ -264,6 +275,369 @@ describe('UpstreamGate under congestion', () => {
     expect(t.queued).toBe(0);
   });
 });
+
+describe('UpstreamGate priority of established sources', () => {
+  interface Probe extends GateWaiter {
+    cancelled: boolean;
+    readonly clientIp?: string;
+  }
+  function probe(log: string[], name: string, clientIp?: string): Probe {
+    const w: Probe = {
+      cancelled: false,
+      clientIp,
+      // As the proxy's exchange: no longer "pending" once granted or timed out.
+      grant: () => {
+        w.cancelled = true;
+        log.push(name);
+      },
+      timeout: () => {
+        w.cancelled = true;
+        log.push(`503 ${name}`);
+      },
+    };
+    return w;
+  }
+  const opts = { maxSources: 100, afterMs: 10_000, idleMs: 3_600_000, rate: 2, burst: 10 };
+  /** A history where `ips` succeeded at t=0 (while calm). */
+  function known(o: Partial<typeof opts>, ...ips: string[]): SourceHistory {
+    const h = new SourceHistory({ ...opts, ...o });
+    for (const ip of ips) h.record(ip, 0, true);
+    return h;
+  }
+
+  it('under congestion serves waiters of established sources first (FIFO among them), and learns no newcomer while congested', () => {
+    const log: string[] = [];
+    const h = new SourceHistory(opts);
+    const g = new UpstreamGate(1, 8, 60_000, undefined, h);
+    // Calm: two sources complete requests and are learnt.
+    for (const ip of ['10.0.0.1', '10.0.0.2']) {
+      expect(g.acquire(probe(log, 'calm', ip), 5)).toBe('go');
+      g.release(10, ip);
+    }
+    expect(h.size).toBe(2);
+    expect(h.established('10.0.0.1', 10_009)).toBe(false);
+    expect(h.established('10.0.0.1', 10_010)).toBe(true);
+    // Congested at t=20 s: newcomers and known clients queue in turn.
+    expect(g.acquire(probe(log, 'hold', '10.9.9.9'), 20_000)).toBe('go');
+    expect(g.acquire(probe(log, 'n1', '10.1.0.1'), 20_000)).toBe('queued');
+    expect(g.acquire(probe(log, 'k1', '10.0.0.1'), 20_001)).toBe('queued');
+    expect(g.acquire(probe(log, 'n2', '10.1.0.2'), 20_002)).toBe('queued');
+    expect(g.acquire(probe(log, 'k2', '10.0.0.2'), 20_003)).toBe('queued');
+    expect(g.acquire(probe(log, 'x'), 20_004)).toBe('queued'); // no address: never first
+    expect(g.queued).toBe(5);
+    // Successful newcomers (the hold, then n1) are not learnt while requests queue.
+    g.release(20_100, '10.9.9.9');
+    g.release(20_101, '10.0.0.1');
+    g.release(20_102, '10.0.0.2');
+    g.release(20_103, '10.1.0.1');
+    g.release(20_104, '10.1.0.2');
+    expect(log).toEqual(['k1', 'k2', 'n1', 'n2', 'x']);
+    g.release(20_105);
+    expect(g.active).toBe(0);
+    expect(g.queued).toBe(0);
+    expect(h.size).toBe(2);
+    // Still within LEARN_CALM_MS of the last queueing: not learnt; once calm, learnt.
+    expect(g.acquire(probe(log, 'n3', '10.1.0.3'), 20_200)).toBe('go');
+    g.release(20_004 + LEARN_CALM_MS - 1, '10.1.0.3');
+    expect(h.size).toBe(2);
+    expect(g.acquire(probe(log, 'n3', '10.1.0.3'), 22_000)).toBe('go');
+    g.release(22_000, '10.1.0.3');
+    expect(h.size).toBe(3);
+  });
+
+  it("forgets the sources first seen in the second before requests started to queue (a flood's first requests)", () => {
+    const log: string[] = [];
+    const h = new SourceHistory(opts);
+    const g = new UpstreamGate(1, 8, 60_000, undefined, h);
+    const succeed = (ip: string, t: number): void => {
+      expect(g.acquire(probe(log, ip, ip), t)).toBe('go');
+      g.release(t + 1, ip);
+    };
+    succeed('10.0.0.1', 0);
+    succeed('10.0.0.2', 29_002); // learnt at 29,003: more than a second before the queueing below
+    succeed('10.200.0.1', 29_003); // learnt at 29,004: exactly a second before
+    succeed('10.200.0.2', 30_000);
+    expect(h.size).toBe(4);
+    // The upstream becomes congested at 30,004.
+    expect(g.acquire(probe(log, 'hold', '10.200.0.3'), 30_003)).toBe('go');
+    expect(g.acquire(probe(log, 'q', '10.200.0.4'), 30_004)).toBe('queued');
+    expect(h.size).toBe(2);
+    expect(h.established('10.0.0.1', 50_000)).toBe(true);
+    expect(h.established('10.0.0.2', 50_000)).toBe(true);
+    expect(h.established('10.200.0.1', 50_000)).toBe(false);
+    expect(h.established('10.200.0.2', 50_000)).toBe(false);
+    // Queueing again while congested takes nothing more back.
+    g.release(30_010);
+    expect(g.acquire(probe(log, 'q2', '10.200.0.5'), 30_011)).toBe('queued');
+    expect(h.size).toBe(2);
+    // Freed slots are reused.
+    g.release(30_012);
+    g.release(40_000);
+    succeed('10.0.0.3', 40_000);
+    expect(h.size).toBe(3);
+  });
+
+  it('a full queue: an established arrival displaces the newest live newcomer (503), a newcomer is refused', () => {
+    const log: string[] = [];
+    const rejects: GateRejectReason[] = [];
+    const g = new UpstreamGate(1, 4, 60_000, (r) => rejects.push(r), known({}, '10.0.0.1'));
+    const t = 20_000;
+    expect(g.acquire(probe(log, 'hold'), t)).toBe('go');
+    expect(g.acquire(probe(log, 'n1', '10.1.0.1'), t)).toBe('queued');
+    expect(g.acquire(probe(log, 'n2', '10.1.0.2'), t)).toBe('queued');
+    const n3 = probe(log, 'n3', '10.1.0.3');
+    expect(g.acquire(n3, t)).toBe('queued');
+    expect(g.acquire(probe(log, 'kA', '10.0.0.1'), t)).toBe('queued');
+    // n3's client leaves: a place is free, the next known client queues without displacing anyone.
+    n3.cancelled = true;
+    g.withdraw();
+    expect(g.acquire(probe(log, 'kB', '10.0.0.1'), t)).toBe('queued');
+    expect(log).toEqual([]);
+    expect(g.queued).toBe(4);
+    // Full: a newcomer is refused ...
+    expect(g.acquire(probe(log, 'n4', '10.1.0.4'), t)).toBe('full');
+    // ... a known client takes the place of the newest live newcomer (n2; n3 left).
+    expect(g.acquire(probe(log, 'kC', '10.0.0.1'), t)).toBe('queued');
+    expect(log).toEqual(['503 n2']);
+    expect(g.acquire(probe(log, 'kD', '10.0.0.1'), t)).toBe('queued');
+    expect(log).toEqual(['503 n2', '503 n1']);
+    // No newcomer left to displace: refused like anyone.
+    expect(g.acquire(probe(log, 'kE', '10.0.0.1'), t)).toBe('full');
+    expect(rejects).toEqual(['UPSTREAM_QUEUE_FULL', 'UPSTREAM_QUEUE_DISPLACED', 'UPSTREAM_QUEUE_DISPLACED', 'UPSTREAM_QUEUE_FULL']);
+    expect(g.queued).toBe(4);
+    for (let i = 0; i < 5; i++) g.release(t + 10);
+    expect(log).toEqual(['503 n2', '503 n1', 'kA', 'kB', 'kC', 'kD']);
+    expect(g.active).toBe(0);
+    expect(g.queued).toBe(0);
+  });
+
+  it('serves a source first only once established and within its rate; beyond it, it queues as a newcomer', () => {
+    const log: string[] = [];
+    const g = new UpstreamGate(1, 16, 60_000, undefined, known({ rate: 2, burst: 2 }, '10.0.0.1'));
+    // Not yet established (9 s after its first success): FIFO with the others.
+    expect(g.acquire(probe(log, 'hold'), 9000)).toBe('go');
+    expect(g.acquire(probe(log, 'n0', '10.1.0.1'), 9000)).toBe('queued');
+    expect(g.acquire(probe(log, 's0', '10.0.0.1'), 9000)).toBe('queued');
+    g.release(9001);
+    g.release(9002);
+    g.release(9003);
+    expect(log).toEqual(['n0', 's0']);
+    log.length = 0;
+    // Established: two (the burst) go first, the third waits behind the newcomer.
+    expect(g.acquire(probe(log, 'hold'), 20_000)).toBe('go');
+    expect(g.acquire(probe(log, 'n1', '10.1.0.1'), 20_000)).toBe('queued');
+    for (const n of ['s1', 's2', 's3']) expect(g.acquire(probe(log, n, '10.0.0.1'), 20_000)).toBe('queued');
+    // Half a second later (2/s) one token is back.
+    expect(g.acquire(probe(log, 's4', '10.0.0.1'), 20_500)).toBe('queued');
+    for (let i = 0; i < 6; i++) g.release(20_501);
+    expect(log).toEqual(['s1', 's2', 's4', 'n1', 's3']);
+  });
+
+  it('changes nothing while requests do not queue, and nothing for traffic without established sources', () => {
+    // Same random traffic through a gate with and one without a history: identical answers and order.
+    const rnd = mulberry32(7);
+    const h = known({ burst: 3 }, '10.0.0.1');
+    const a = new UpstreamGate(3, 5, 2000, undefined, h);
+    const b = new UpstreamGate(3, 5, 2000);
+    const la: string[] = [];
+    const lb: string[] = [];
+    // (10.0.0.1 was learnt at 0: more than a second before the first queueing.)
+    let t = 5000;
+    let heldA = 0;
+    let heldB = 0;
+    for (let i = 0; i < 3000; i++) {
+      t += Math.floor(rnd() * 50);
+      const r = rnd();
+      if (r < 0.5) {
+        const ip = `10.1.0.${Math.floor(rnd() * 20)}`;
+        const ra = a.acquire(probe(la, `w${i}`, ip), t);
+        const rb = b.acquire(probe(lb, `w${i}`, ip), t);
+        expect(ra).toBe(rb);
+        if (ra === 'go') {
+          heldA++;
+          heldB++;
+        }
+      } else if (r < 0.9) {
+        if (heldA > 0) {
+          const before = la.length;
+          a.release(t);
+          b.release(t);
+          // A release either grants a waiter (who then holds the slot) or frees it.
+          if (la.length === before) heldA--;
+          if (lb.length === before) heldB--;
+        }
+      } else {
+        a.expire(t);
+        b.expire(t);
+      }
+      expect(la).toEqual(lb);
+      expect(a.queued).toBe(b.queued);
+      expect(a.active).toBe(b.active);
+    }
+    expect(heldA).toBe(heldB);
+    expect(la.length).toBeGreaterThan(100);
+    // An established source that never had to queue still has its whole burst (nothing was spent).
+    const log: string[] = [];
+    const g = new UpstreamGate(1, 8, 60_000, undefined, h);
+    for (let i = 0; i < 50; i++) {
+      expect(g.acquire(probe(log, 'k', '10.0.0.1'), 20_000)).toBe('go');
+      g.release(20_000, '10.0.0.1');
+    }
+    expect(g.acquire(probe(log, 'hold'), 20_000)).toBe('go');
+    expect(g.acquire(probe(log, 'n', '10.1.0.1'), 20_000)).toBe('queued');
+    for (const n of ['k1', 'k2', 'k3', 'k4']) expect(g.acquire(probe(log, n, '10.0.0.1'), 20_000)).toBe('queued');
+    for (let i = 0; i < 6; i++) g.release(20_000);
+    expect(log).toEqual(['k1', 'k2', 'k3', 'n', 'k4']);
+  });
+
+  it('keeps its invariants under random traffic: slots within the bound, each waiter settled exactly once, counters back to zero', () => {
+    for (let trial = 0; trial < 150; trial++) {
+      const rnd = mulberry32(1000 + trial);
+      const max = 1 + Math.floor(rnd() * 4);
+      const queueSize = Math.floor(rnd() * 7);
+      const history = rnd() < 0.8 ? new SourceHistory({ maxSources: 1 + Math.floor(rnd() * 5), afterMs: 1000, idleMs: 10_000, rate: 1 + rnd() * 3, burst: 1 + Math.floor(rnd() * 3) }) : undefined;
+      const rejects: GateRejectReason[] = [];
+      const g = new UpstreamGate(max, queueSize, 100 + Math.floor(rnd() * 2000), (r) => rejects.push(r), history);
+      interface W extends GateWaiter {
+        cancelled: boolean;
+        settled: number;
+        how: string;
+      }
+      const all: W[] = [];
+      const holders: W[] = [];
+      const queued = new Set<W>();
+      let violations = 0;
+      let t = 0;
+      const make = (ip: string | undefined): W => {
+        const w: W = {
+          cancelled: false,
+          settled: 0,
+          how: '',
+          clientIp: ip,
+          grant: () => {
+            if (w.settled++ > 0 || !queued.has(w)) violations++;
+            w.how = 'granted';
+            w.cancelled = true;
+            queued.delete(w);
+            holders.push(w);
+          },
+          timeout: () => {
+            if (w.settled++ > 0 || !queued.has(w)) violations++;
+            w.how = 'timeout';
+            w.cancelled = true;
+            queued.delete(w);
+          },
+        };
+        all.push(w);
+        return w;
+      };
+      const broken: string[] = [];
+      const check = (): void => {
+        if (g.active !== holders.length || g.active > max) broken.push(`active ${g.active}, holders ${holders.length}, max ${max}`);
+        if (g.queued !== queued.size || g.queued > queueSize) broken.push(`queued ${g.queued}, waiting ${queued.size}, size ${queueSize}`);
+        if (history && history.size > history.o.maxSources) broken.push(`history ${history.size}`);
+      };
+      for (let op = 0; op < 400; op++) {
+        t += Math.floor(rnd() * 200);
+        const r = rnd();
+        if (r < 0.45) {
+          const w = make(rnd() < 0.9 ? `10.0.0.${Math.floor(rnd() * 8)}` : undefined);
+          const res = g.acquire(w, t);
+          if (res === 'go') {
+            w.settled++;
+            w.how = 'go';
+            holders.push(w);
+          } else if (res === 'queued') queued.add(w);
+          else {
+            w.settled++;
+            w.how = 'full';
+          }
+        } else if (r < 0.8) {
+          if (holders.length > 0) {
+            const w = holders.splice(Math.floor(rnd() * holders.length), 1)[0] as W;
+            g.release(t, rnd() < 0.8 ? w.clientIp : undefined);
+          }
+        } else if (r < 0.9) {
+          const list = [...queued];
+          if (list.length > 0) {
+            const w = list[Math.floor(rnd() * list.length)] as W;
+            queued.delete(w);
+            w.cancelled = true;
+            w.settled++;
+            w.how = 'withdrawn';
+            g.withdraw();
+          }
+        } else g.expire(t);
+        check();
+      }
+      // Drain: every holder finishes (granting the queue), then the rest times out.
+      while (holders.length > 0) {
+        holders.shift();
+        g.release(t);
+        check();
+      }
+      g.expire(t + 10_000);
+      check();
+      expect(broken.slice(0, 3), `trial ${trial}`).toEqual([]);
+      expect(violations).toBe(0);
+      expect(g.active).toBe(0);
+      expect(g.queued).toBe(0);
+      for (const w of all) expect(w.settled, `${w.how} trial ${trial}`).toBe(1);
+      // Every refusal was reported once: 'full' answers, timeouts and displacements.
+      expect(rejects.length).toBe(all.filter((w) => w.how === 'full' || w.how === 'timeout').length);
+      // One more release than grants never drives the count below zero.
+      g.release(t);
+      expect(g.active).toBe(0);
+    }
+  });
+});
+
+describe('SourceHistory memory', () => {
+  it('holds at most maxSources sources in fixed-size arrays, keeps the recently seen ones when full, forgets idle ones', () => {
+    const h = new SourceHistory({ maxSources: 64, afterMs: 1000, idleMs: 100_000, rate: 2, burst: 20 });
+    const active = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'];
+    let t = 0;
+    for (const ip of active) h.record(ip, t, true);
+    for (let i = 0; i < 20_000; i++) {
+      t++;
+      // Known sources come back all the time; a stream of newcomers fills the table.
+      for (const ip of active) h.record(ip, t, true);
+      h.record(`10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, t, true);
+      expect(h.size).toBeLessThanOrEqual(64);
+    }
+    expect(h.size).toBe(64);
+    expect((h as unknown as { first: Float64Array }).first.length).toBe(64);
+    for (const ip of active) expect(h.established(ip, t)).toBe(true);
+    // Newcomers of long ago were replaced.
+    expect(h.established('10.1.0.0', t)).toBe(false);
+    // Idle sources are forgotten by the sweep (one slice per call, every slot within a few calls).
+    for (const ip of active) h.record(ip, t + 100_000, true);
+    for (let k = 0; k < 3; k++) h.sweep(t + 100_000);
+    expect(h.size).toBe(4);
+    // Freed slots are reused without growing past the bound.
+    for (let i = 0; i < 100; i++) h.record(`10.200.0.${i}`, t + 100_001, true);
+    expect(h.size).toBe(64);
+    expect((h as unknown as { first: Float64Array }).first.length).toBe(64);
+    // A small table starts small.
+    const s = new SourceHistory({ maxSources: 100_000, afterMs: 1000, idleMs: 100_000, rate: 2, burst: 20 });
+    expect((s as unknown as { first: Float64Array }).first.length).toBe(1024);
+    // Unknown sources are not added when not learning.
+    s.record('10.0.0.1', 0, false);
+    expect(s.size).toBe(0);
+  });
+});
+
+/** A small seeded PRNG (deterministic tests). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 describe('ConnectionGuard memory', () => {
   /** Just what admission touches of a socket. */

@@ -10,6 +10,11 @@
  *   buffer does not drain). A cut connection is destroyed and counted.
  * - Backpressure: {@link UpstreamGate} bounds the requests in flight towards the upstream with a
  *   bounded queue (FIFO, newest first when congested) and a queue timeout (503 + Retry-After).
+ *   When requests have to queue, sources with a history of successful requests
+ *   ({@link SourceHistory}) are served first and may displace a newcomer from a full queue. An
+ *   adaptive limit lowers the slots handed out while the upstream's response time rises under load
+ *   (see {@link UpstreamGate.release}), so that requests wait in the gate's ordered queue rather
+ *   than in the upstream's own.
  *
  * Per-connection state lives on the socket under a symbol; listeners are shared functions, so no
  * closure is created per connection or request. Per-IP tables are swept and capped.
@@ -57,6 +62,20 @@ export const siteLimitsSchema = z
     upstreamQueueTimeoutMs: z.number().int().min(100).default(10_000),
     /** Most source IPs tracked at once (idle entries are swept every 10 s, and when the table is full). */
     maxTrackedIps: z.number().int().min(100).default(100_000),
+    /** Sources (client IPs) remembered with their history of successful requests, for queue priority (0: no priority). */
+    maxEstablishedSources: z.number().int().min(0).max(1_000_000).default(100_000),
+    /** Age (since its first successful request) from which a source counts as established. */
+    establishedAfterMs: z.number().int().min(1000).default(20_000),
+    /** A source without a successful request for this long is forgotten. */
+    establishedIdleMs: z.number().int().min(10_000).default(3_600_000),
+    /** Queued requests per second a source may have served first, sustained (beyond it, its requests queue like a newcomer's). */
+    establishedRate: z.number().positive().default(2),
+    /** Queued requests a source may have served first at once above the rate (token bucket size). */
+    establishedBurst: z.number().int().min(1).default(20),
+    /** Lower the upstream slot count while the upstream's response time rises under load (see {@link AdaptiveLimit}). */
+    adaptiveConcurrency: z.boolean().default(true),
+    /** Fewest upstream slots the adaptive limit goes down to (at most the slot count). */
+    minInFlight: z.number().int().min(1).default(8),
   })
   .strict();
 
@@ -66,7 +85,10 @@ export type SiteLimits = Readonly<z.output<typeof siteLimitsSchema>>;
 /** The defaults, for sites without a `limits:` object. */
 export const DEFAULT_LIMITS: SiteLimits = Object.freeze(siteLimitsSchema.parse({}));
 
-type RejectReason = 'PER_IP_CONNECTIONS' | 'CONNECTION_RATE' | 'GLOBAL_SHED' | 'UPSTREAM_QUEUE_FULL' | 'UPSTREAM_QUEUE_TIMEOUT';
+/** Why the upstream gate answered a request 503. */
+export type GateRejectReason = 'UPSTREAM_QUEUE_FULL' | 'UPSTREAM_QUEUE_TIMEOUT' | 'UPSTREAM_QUEUE_DISPLACED';
+
+type RejectReason = 'PER_IP_CONNECTIONS' | 'CONNECTION_RATE' | 'GLOBAL_SHED' | GateRejectReason;
 
 const REJECTED = 'bulwark_proxy_connections_rejected_total';
 const CUT = 'bulwark_proxy_slow_clients_cut_total';
@@ -522,14 +544,284 @@ function onTrackedClose(this: Socket): void {
 export interface GateWaiter {
   /** Called once a slot is granted. */
   grant(): void;
-  /** Called when the wait timed out (answer 503). */
+  /** Called when the wait timed out, or a waiter was displaced from a full queue (answer 503). */
   timeout(): void;
   /** True once the waiter was withdrawn ({@link UpstreamGate.withdraw}): the client went away while waiting. */
   readonly cancelled: boolean;
+  /** The client's address, for {@link SourceHistory} (without one the waiter is never served first). */
+  readonly clientIp?: string;
 }
 
 /** Queue age (of its oldest live waiter) from which the gate serves the newest waiter first. */
 export const LIFO_AFTER_MS = 1000;
+
+/** Shortest sampling window of the adaptive limit. */
+export const ADAPTIVE_WINDOW_MS = 50;
+/** Fewest responses in a sampling window of the adaptive limit (the window is extended until then). */
+export const ADAPTIVE_MIN_SAMPLES = 16;
+/** The no-load response time is the smallest window sample of the last one to two such periods. */
+export const ADAPTIVE_MIN_BUCKET_MS = 30_000;
+/** The limit shrinks when the recent response time exceeds this many times the no-load one. */
+export const ADAPTIVE_TOLERANCE = 2;
+/** Response times below this count as this (the gate's clock has millisecond resolution). */
+const ADAPTIVE_RTT_FLOOR_MS = 1;
+
+/** Options of the adaptive in-flight limit of an {@link UpstreamGate}. */
+export interface AdaptiveOptions {
+  /** The fewest slots (the cap is the gate's slot count). */
+  readonly minInFlight: number;
+}
+
+/** Time without queueing after which the gate adds new sources to its history again. */
+export const LEARN_CALM_MS = 1000;
+
+/** Slots a full {@link SourceHistory} looks at to pick the one to reuse (sampled least recently seen). */
+const EVICT_SAMPLE = 8;
+
+/** Newest additions a {@link SourceHistory} can take back ({@link SourceHistory.forgetNewSince}). */
+const RECENT_ADDS = 4096;
+
+/** Settings of a {@link SourceHistory} (the `established*` limits). */
+export interface SourceHistoryOptions {
+  /** Most sources remembered. */
+  readonly maxSources: number;
+  /** Age since the first successful request from which a source is established. */
+  readonly afterMs: number;
+  /** A source without a successful request for this long is forgotten. */
+  readonly idleMs: number;
+  /** Requests per second a source may be served first, sustained. */
+  readonly rate: number;
+  /** Requests a source may be served first at once (token bucket size). */
+  readonly burst: number;
+}
+
+/**
+ * The sources (client IPs) whose requests the upstream answered successfully, with when each was
+ * first and last seen and a token bucket for its priority: what lets {@link UpstreamGate} serve
+ * clients with a good history first under overload.
+ *
+ * Fixed cost per source: a Map entry from the address to a slot, and four numbers in typed arrays
+ * (grown by doubling up to `maxSources`). A full table reuses the least recently seen of a few
+ * slots after a rotating hand (sampled LRU, bounded work per insert); idle sources are swept a
+ * slice at a time. Known sources cost one Map lookup per successful request; nothing else runs
+ * on the request path until requests have to queue.
+ */
+export class SourceHistory {
+  private readonly index = new Map<string, number>();
+  private readonly keys: (string | undefined)[] = [];
+  private first: Float64Array;
+  private last: Float64Array;
+  private tokens: Float64Array;
+  private refill: Float64Array;
+  /** Freed slots below `used`. */
+  private readonly free: number[] = [];
+  /** Slots ever handed out (the high-water mark). */
+  private used = 0;
+  private evictHand = 0;
+  private sweepHand = 0;
+  private readonly sweepBudget: number;
+  /** The slots of the newest additions (a ring), for {@link forgetNewSince}. */
+  private readonly recent = new Int32Array(RECENT_ADDS);
+  private recentEnd = 0;
+  private recentCount = 0;
+
+  constructor(readonly o: SourceHistoryOptions) {
+    const n = Math.max(1, Math.min(o.maxSources, 1024));
+    this.first = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.tokens = new Float64Array(n);
+    this.refill = new Float64Array(n);
+    // A whole pass every ~10 s of once-a-second sweeps.
+    this.sweepBudget = Math.max(1024, Math.ceil(o.maxSources / 10));
+  }
+
+  /** Sources remembered now. */
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** A request from `ip` succeeded at `nowMs`. An unknown source is added only when `learn` is true. */
+  record(ip: string, nowMs: number, learn: boolean): void {
+    const i = this.index.get(ip);
+    if (i !== undefined) {
+      this.last[i] = nowMs;
+      return;
+    }
+    if (!learn || ip === '') return;
+    const j = this.alloc();
+    this.index.set(ip, j);
+    this.keys[j] = ip;
+    this.first[j] = nowMs;
+    this.last[j] = nowMs;
+    this.tokens[j] = this.o.burst;
+    this.refill[j] = nowMs;
+    this.recent[this.recentEnd] = j;
+    this.recentEnd = (this.recentEnd + 1) % RECENT_ADDS;
+    if (this.recentCount < RECENT_ADDS) this.recentCount++;
+  }
+
+  /**
+   * Forgets the sources first seen at or after `sinceMs` (the newest {@link RECENT_ADDS} additions
+   * at most): the ones that came with the start of a flood, before anything had to queue.
+   */
+  forgetNewSince(sinceMs: number): void {
+    while (this.recentCount > 0) {
+      const k = (this.recentEnd + RECENT_ADDS - 1) % RECENT_ADDS;
+      const i = this.recent[k] as number;
+      const key = this.keys[i];
+      // A slot reused since (evicted, or swept and taken again) holds a source at least as new.
+      if (key !== undefined && (this.first[i] as number) < sinceMs) return;
+      this.recentEnd = k;
+      this.recentCount--;
+      if (key === undefined) continue;
+      this.index.delete(key);
+      this.keys[i] = undefined;
+      this.free.push(i);
+    }
+  }
+
+  /** True when `ip` is established (first success at least `afterMs` ago). */
+  established(ip: string, nowMs: number): boolean {
+    const i = this.index.get(ip);
+    return i !== undefined && nowMs - (this.first[i] as number) >= this.o.afterMs;
+  }
+
+  /** True when `ip` is established and within its rate: takes one of its tokens. */
+  priority(ip: string, nowMs: number): boolean {
+    const i = this.index.get(ip);
+    if (i === undefined || nowMs - (this.first[i] as number) < this.o.afterMs) return false;
+    let t = (this.tokens[i] as number) + ((nowMs - (this.refill[i] as number)) * this.o.rate) / 1000;
+    if (t > this.o.burst) t = this.o.burst;
+    this.refill[i] = nowMs;
+    if (t < 1) {
+      this.tokens[i] = t;
+      return false;
+    }
+    this.tokens[i] = t - 1;
+    return true;
+  }
+
+  /** Forgets sources idle for `idleMs`, looking at one slice of the slots (called every second). */
+  sweep(nowMs: number): void {
+    const n = this.used;
+    let i = this.sweepHand;
+    for (let k = Math.min(this.sweepBudget, n); k > 0; k--) {
+      if (i >= n) i = 0;
+      const key = this.keys[i];
+      if (key !== undefined && nowMs - (this.last[i] as number) >= this.o.idleMs) {
+        this.index.delete(key);
+        this.keys[i] = undefined;
+        this.free.push(i);
+      }
+      i++;
+    }
+    this.sweepHand = i;
+  }
+
+  private alloc(): number {
+    const f = this.free.pop();
+    if (f !== undefined) return f;
+    if (this.used < this.first.length) return this.used++;
+    if (this.first.length < this.o.maxSources) {
+      this.grow(Math.min(this.o.maxSources, this.first.length * 2));
+      return this.used++;
+    }
+    // Full (every slot holds a source): reuse the least recently seen of a few after the hand.
+    const n = this.used;
+    let victim = this.evictHand % n;
+    for (let k = 1; k < EVICT_SAMPLE; k++) {
+      const i = (this.evictHand + k) % n;
+      if ((this.last[i] as number) < (this.last[victim] as number)) victim = i;
+    }
+    this.evictHand = (this.evictHand + EVICT_SAMPLE) % n;
+    this.index.delete(this.keys[victim] as string);
+    this.keys[victim] = undefined;
+    return victim;
+  }
+
+  private grow(n: number): void {
+    const copy = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.first = copy(this.first);
+    this.last = copy(this.last);
+    this.tokens = copy(this.tokens);
+    this.refill = copy(this.refill);
+  }
+}
+
+/** A bounded ring of waiters in arrival order, with their arrival times. */
+class WaiterRing {
+  readonly slots: (GateWaiter | undefined)[];
+  private readonly at: Float64Array;
+  private head = 0;
+  /** Entries, withdrawn ones included. */
+  size = 0;
+
+  constructor(cap: number) {
+    this.slots = new Array<GateWaiter | undefined>(cap);
+    this.at = new Float64Array(Math.max(1, cap));
+  }
+
+  /** Appends (the caller makes room first). */
+  push(w: GateWaiter, nowMs: number): void {
+    const i = (this.head + this.size) % this.slots.length;
+    this.slots[i] = w;
+    this.at[i] = nowMs;
+    this.size++;
+  }
+
+  /** The oldest entry (size > 0). */
+  peek(): GateWaiter {
+    return this.slots[this.head] as GateWaiter;
+  }
+
+  /** When the oldest entry arrived (size > 0). */
+  peekAt(): number {
+    return this.at[this.head] as number;
+  }
+
+  /** Takes the oldest entry (size > 0). */
+  shift(): GateWaiter {
+    const i = this.head;
+    const w = this.slots[i] as GateWaiter;
+    this.slots[i] = undefined;
+    this.head = (i + 1) % this.slots.length;
+    this.size--;
+    return w;
+  }
+
+  /** Takes the newest entry (size > 0). */
+  pop(): GateWaiter {
+    const i = (this.head + this.size - 1) % this.slots.length;
+    const w = this.slots[i] as GateWaiter;
+    this.slots[i] = undefined;
+    this.size--;
+    return w;
+  }
+
+  /** Drops the withdrawn entries, keeping the order of the live ones; returns how many were dropped. */
+  compact(): number {
+    const cap = this.slots.length;
+    let n = 0;
+    for (let k = 0; k < this.size; k++) {
+      const i = (this.head + k) % cap;
+      const w = this.slots[i];
+      this.slots[i] = undefined;
+      if (w === undefined || w.cancelled) continue;
+      // Live entries move towards the head: the target index never passes the source.
+      const j = (this.head + n) % cap;
+      this.slots[j] = w;
+      this.at[j] = this.at[i] as number;
+      n++;
+    }
+    const dropped = this.size - n;
+    this.size = n;
+    return dropped;
+  }
+}
 
 /**
  * Bounds requests in flight towards the upstream: a slot count plus a bounded queue (ring), FIFO
@@ -539,27 +831,61 @@ export const LIFO_AFTER_MS = 1000;
  * count is what the upstream pool really carries. A waiter whose client went away is withdrawn: it
  * stops counting against the queue at once and is dropped from the ring when reached (or when the
  * ring is physically full), so abandoned requests never fill the queue nor reach the upstream.
+ *
+ * With a {@link SourceHistory}, a request that has to queue from an established source (within its
+ * rate) waits in a second ring that is served first, and when the queue is full it takes the place
+ * of the newest newcomer (who gets the 503) instead of being refused. Both rings share the queue
+ * size. A request that gets a slot at once never looks at the history.
  */
 export class UpstreamGate {
   private inFlight = 0;
-  private readonly ring: (GateWaiter | undefined)[];
-  private readonly at: Float64Array;
-  private head = 0;
-  /** Entries in the ring, withdrawn ones included. */
-  private size = 0;
-  /** Withdrawn entries still in the ring. */
+  /** Waiters from sources without (enough) history. */
+  private readonly queue: WaiterRing;
+  /** Waiters from established sources (served first); only with a history. */
+  private readonly firsts: WaiterRing | undefined;
+  /** Withdrawn entries still in either ring. */
   private dead = 0;
   /** Queue age from which the newest waiter is served first. */
   private readonly lifoAfterMs: number;
+  /** When a request last had to queue (new sources are learnt only after {@link LEARN_CALM_MS} without). */
+  private congestedAtMs = -Infinity;
+  /** Slots granted at most now: {@link max}, or the adaptive limit below it. */
+  private cap: number;
+  /** The adaptive limit (fractional; {@link cap} is its integer part), or undefined when off. */
+  private limitF: number | undefined;
+  private readonly floor: number;
+  /** Adaptive sampling window: its start, the integral of the in-flight count over it (slot·ms), responses in it. */
+  private winStartMs = -Infinity;
+  private area = 0;
+  private lastMs = 0;
+  private done = 0;
+  /** Most requests in flight at once in the window. */
+  private peak = 0;
+  /** No-load response time: the smallest window sample of the current and of the previous bucket. */
+  private minCur = Infinity;
+  private minPrev = Infinity;
+  private bucketStartMs = -Infinity;
+  /** The last window's sample (mean slot holding time, ms), for the gauges and tests. */
+  private recentRtt = 0;
 
   constructor(
     private readonly max: number,
     queueSize: number,
     private readonly queueTimeoutMs: number,
-    private readonly onReject?: (reason: 'UPSTREAM_QUEUE_FULL' | 'UPSTREAM_QUEUE_TIMEOUT') => void,
+    private readonly onReject?: (reason: GateRejectReason) => void,
+    /** The sources served first when requests queue (none: one FIFO/LIFO queue for all). */
+    readonly history?: SourceHistory,
+    /** Adapt the slot count to the upstream's response time (none: always `max`; needs `max` > 0). */
+    adaptive?: AdaptiveOptions,
   ) {
-    this.ring = new Array<GateWaiter | undefined>(queueSize);
-    this.at = new Float64Array(Math.max(1, queueSize));
+    this.cap = max;
+    this.floor = max;
+    if (adaptive !== undefined && max > 0) {
+      this.floor = Math.max(1, Math.min(max, adaptive.minInFlight));
+      this.limitF = max;
+    }
+    this.queue = new WaiterRing(queueSize);
+    this.firsts = history !== undefined ? new WaiterRing(queueSize) : undefined;
     this.lifoAfterMs = Math.min(LIFO_AFTER_MS, queueTimeoutMs / 2);
   }
 
@@ -570,7 +896,7 @@ export class UpstreamGate {
 
   /** Requests waiting (withdrawn ones not counted). */
   get queued(): number {
-    return this.size - this.dead;
+    return this.queue.size + (this.firsts !== undefined ? this.firsts.size : 0) - this.dead;
   }
 
   /** The slot count (0: no cap). */
@@ -578,22 +904,45 @@ export class UpstreamGate {
     return this.max;
   }
 
+  /** Slots granted at most now (the adaptive limit, or the slot count; 0: no cap). */
+  get limit(): number {
+    return this.cap;
+  }
+
+  /** No-load upstream response time (ms) of the adaptive limit (Infinity before the first sample or when off). */
+  get minRttMs(): number {
+    return this.minCur < this.minPrev ? this.minCur : this.minPrev;
+  }
+
+  /** Mean upstream response time (ms) of the adaptive limit's last sampling window (0 before one). */
+  get recentRttMs(): number {
+    return this.recentRtt;
+  }
+
   /** Takes a slot now ('go'), queues ('queued': grant() or timeout() follows unless withdrawn) or refuses ('full'). */
   acquire(w: GateWaiter, nowMs: number): 'go' | 'queued' | 'full' {
-    if (this.max === 0 || this.inFlight < this.max) {
+    if (this.max === 0 || this.inFlight < this.cap) {
+      if (this.limitF !== undefined) {
+        this.integrate(nowMs);
+        if (this.inFlight >= this.peak) this.peak = this.inFlight + 1;
+      }
       this.inFlight++;
       return 'go';
     }
-    const cap = this.ring.length;
-    if (this.size - this.dead >= cap) {
+    // Congestion starts: the sources learnt in the calm second before it may be the flood's first requests.
+    if (this.history !== undefined && nowMs - this.congestedAtMs >= LEARN_CALM_MS) this.history.forgetNewSince(nowMs - LEARN_CALM_MS);
+    this.congestedAtMs = nowMs;
+    const q = this.queue;
+    const cap = q.slots.length;
+    const ip = w.clientIp;
+    const first = this.firsts !== undefined && ip !== undefined && ip !== '' && (this.history as SourceHistory).priority(ip, nowMs);
+    if (this.queued >= cap && !(first && this.displace())) {
       this.onReject?.('UPSTREAM_QUEUE_FULL');
       return 'full';
     }
-    if (this.size >= cap) this.compact();
-    const i = (this.head + this.size) % cap;
-    this.ring[i] = w;
-    this.at[i] = nowMs;
-    this.size++;
+    const r = first ? (this.firsts as WaiterRing) : q;
+    if (r.size >= cap) this.dead -= r.compact();
+    r.push(w, nowMs);
     return 'queued';
   }
 
@@ -603,87 +952,159 @@ export class UpstreamGate {
   }
 
   /**
-   * Returns a slot. The oldest live waiter gets it, unless the queue is congested (its oldest live
-   * waiter has waited {@link lifoAfterMs} or more): then the newest does (adaptive LIFO). Under
-   * sustained overload a FIFO would serve only requests whose clients are about to give up, and keep
-   * every new request (a normal visitor's too) waiting behind the whole backlog long after a flood
-   * ends; the old waiters get their 503 at the queue timeout, or leave.
+   * Returns a slot (with the adaptive limit: ends a sampling window when due, see `adapt`, and
+   * hands the slot on only while fewer than the limit are in flight); `succeeded` names the source of a request the upstream answered successfully
+   * (the history learns it). Waiters of established sources go first. Within a ring the oldest live
+   * waiter gets the slot, unless the ring is congested (its oldest live waiter has waited
+   * {@link lifoAfterMs} or more): then the newest does (adaptive LIFO). Under sustained overload a
+   * FIFO would serve only requests whose clients are about to give up, and keep every new request
+   * (a normal visitor's too) waiting behind the whole backlog long after a flood ends; the old
+   * waiters get their 503 at the queue timeout, or leave.
    */
-  release(nowMs: number): void {
+  release(nowMs: number, succeeded?: string): void {
+    const h = this.history;
+    // New sources are learnt only while nothing queues: newcomers arriving with a flood are not.
+    if (succeeded !== undefined && h !== undefined) h.record(succeeded, nowMs, nowMs - this.congestedAtMs >= LEARN_CALM_MS && this.queued === 0);
     if (this.inFlight === 0) return;
+    if (this.limitF !== undefined) {
+      this.integrate(nowMs);
+      this.done++;
+      if (nowMs - this.winStartMs >= ADAPTIVE_WINDOW_MS && this.done >= ADAPTIVE_MIN_SAMPLES) this.adapt(nowMs);
+    }
     this.inFlight--;
-    // Withdrawn heads first, so that the age below is a live waiter's.
-    while (this.size > 0 && (this.ring[this.head] === undefined || (this.ring[this.head] as GateWaiter).cancelled)) this.shift();
-    if (this.size === 0) return;
-    const lifo = nowMs - (this.at[this.head] as number) >= this.lifoAfterMs;
-    while (this.size > 0) {
-      const w = lifo ? this.pop() : this.shift();
-      if (w !== undefined && !w.cancelled) {
-        this.inFlight++;
-        w.grant();
-        return;
-      }
+    // Over a lowered limit: the slot is not handed on.
+    if (this.inFlight >= this.cap) return;
+    if (this.grantNext(nowMs) && this.inFlight < this.cap) {
+      // The limit grew: hand out the new slots too.
+      while (this.inFlight < this.cap && this.grantNext(nowMs));
     }
   }
 
-  /** Times out waiters older than the queue timeout (called every second). */
+  private grantNext(nowMs: number): boolean {
+    if (this.firsts !== undefined && this.grantFrom(this.firsts, nowMs)) return true;
+    return this.grantFrom(this.queue, nowMs);
+  }
+
+  /** Adds the in-flight count since the last change to the window's integral. */
+  private integrate(nowMs: number): void {
+    const dt = nowMs - this.lastMs;
+    if (dt > 0) this.area += this.inFlight * dt;
+    this.lastMs = nowMs;
+  }
+
+  /**
+   * Ends a sampling window (on a response, at least {@link ADAPTIVE_WINDOW_MS} and
+   * {@link ADAPTIVE_MIN_SAMPLES} responses long): its mean response time by Little's law (the
+   * in-flight integral over the responses), the no-load time as the smallest such sample over the
+   * last one to two {@link ADAPTIVE_MIN_BUCKET_MS}, then the limit: multiplied by
+   * max(0.25, tolerance × no-load / recent) when the window was loaded (at least `minInFlight`
+   * requests in flight at once, or some queued) and the recent time
+   * exceeds {@link ADAPTIVE_TOLERANCE} × no-load, else one more slot (never above the slot count).
+   */
+  private adapt(nowMs: number): void {
+    const first = this.winStartMs === -Infinity;
+    const rtt = Math.max(ADAPTIVE_RTT_FLOOR_MS, this.area / this.done);
+    // Load: at least the floor's worth of requests in flight at once (or waiting) in the window.
+    const loaded = this.peak >= this.floor || this.congestedAtMs >= this.winStartMs;
+    this.winStartMs = nowMs;
+    this.area = 0;
+    this.done = 0;
+    this.peak = this.inFlight;
+    // The first window started with the gate, not at a response: no sample.
+    if (first) return;
+    this.recentRtt = rtt;
+    if (nowMs - this.bucketStartMs >= ADAPTIVE_MIN_BUCKET_MS) {
+      this.minPrev = this.minCur;
+      this.minCur = Infinity;
+      this.bucketStartMs = nowMs;
+    }
+    if (rtt < this.minCur) this.minCur = rtt;
+    const base = this.minRttMs;
+    let l = this.limitF as number;
+    if (rtt > ADAPTIVE_TOLERANCE * base) {
+      // Slow with few requests in flight: slow endpoints, not load; leave the limit.
+      if (!loaded) return;
+      l = Math.max(this.floor, l * Math.max(0.25, (ADAPTIVE_TOLERANCE * base) / rtt));
+    } else if (l < this.max) l = Math.min(this.max, l + 1);
+    else return;
+    this.limitF = l;
+    this.cap = Math.floor(l);
+  }
+
+  /** Times out waiters older than the queue timeout and sweeps the history (called every second). */
   expire(nowMs: number): void {
-    while (this.size > 0) {
-      const i = this.head;
-      const w = this.ring[i];
-      if (w !== undefined && !w.cancelled && nowMs - (this.at[i] as number) < this.queueTimeoutMs) return;
-      this.shift();
-      if (w !== undefined && !w.cancelled) {
+    if (this.firsts !== undefined) this.expireRing(this.firsts, nowMs);
+    this.expireRing(this.queue, nowMs);
+    if (this.history !== undefined) this.history.sweep(nowMs);
+  }
+
+  private grantFrom(r: WaiterRing, nowMs: number): boolean {
+    // Withdrawn heads first, so that the age below is a live waiter's.
+    while (r.size > 0 && r.peek().cancelled) {
+      r.shift();
+      this.dead--;
+    }
+    if (r.size === 0) return false;
+    const lifo = nowMs - r.peekAt() >= this.lifoAfterMs;
+    while (r.size > 0) {
+      const w = lifo ? r.pop() : r.shift();
+      if (w.cancelled) {
+        this.dead--;
+        continue;
+      }
+      if (this.limitF !== undefined) {
+        this.integrate(nowMs);
+        if (this.inFlight >= this.peak) this.peak = this.inFlight + 1;
+      }
+      this.inFlight++;
+      w.grant();
+      return true;
+    }
+    return false;
+  }
+
+  private expireRing(r: WaiterRing, nowMs: number): void {
+    while (r.size > 0) {
+      const w = r.peek();
+      if (!w.cancelled && nowMs - r.peekAt() < this.queueTimeoutMs) return;
+      r.shift();
+      if (w.cancelled) this.dead--;
+      else {
         this.onReject?.('UPSTREAM_QUEUE_TIMEOUT');
         w.timeout();
       }
     }
   }
 
-  private pop(): GateWaiter | undefined {
-    const i = (this.head + this.size - 1) % this.ring.length;
-    const w = this.ring[i];
-    this.ring[i] = undefined;
-    this.size--;
-    if (w !== undefined && w.cancelled) this.dead--;
-    return w;
-  }
-
-  private shift(): GateWaiter | undefined {
-    const i = this.head;
-    const w = this.ring[i];
-    this.ring[i] = undefined;
-    this.head = (i + 1) % this.ring.length;
-    this.size--;
-    if (w !== undefined && w.cancelled) this.dead--;
-    return w;
-  }
-
-  /** Drops the withdrawn entries (the ring is full of them), keeping the order of the live ones. */
-  private compact(): void {
-    const cap = this.ring.length;
-    let n = 0;
-    for (let k = 0; k < this.size; k++) {
-      const i = (this.head + k) % cap;
-      const w = this.ring[i];
-      this.ring[i] = undefined;
-      if (w === undefined || w.cancelled) continue;
-      // Live entries move towards the head: the target index never passes the source.
-      const j = (this.head + n) % cap;
-      this.ring[j] = w;
-      this.at[j] = this.at[i] as number;
-      n++;
+  /** Makes room for an established arrival: the newest live newcomer gets its 503 (false: none queued). */
+  private displace(): boolean {
+    const q = this.queue;
+    while (q.size > 0) {
+      const v = q.pop();
+      if (v.cancelled) {
+        this.dead--;
+        continue;
+      }
+      this.onReject?.('UPSTREAM_QUEUE_DISPLACED');
+      v.timeout();
+      return true;
     }
-    this.size = n;
-    this.dead = 0;
+    return false;
   }
 }
 
-/** Builds a site's upstream gate with its rejection counter. */
+/** Builds a site's upstream gate with its rejection counter and, unless disabled, its source history. */
 export function upstreamGate(site: string, limits: SiteLimits, metrics: LimitMetrics | undefined, upstreamConnections?: number): UpstreamGate {
   // With one request per upstream connection, slots beyond the pool size would only wait inside the
   // pool, where a request whose client left cannot be withdrawn (undici aborts it by destroying a
   // connection when it gets one): they wait in the gate's queue instead.
   const max = limits.maxUpstreamRequests > 0 && upstreamConnections !== undefined ? Math.min(limits.maxUpstreamRequests, upstreamConnections) : limits.maxUpstreamRequests;
-  return new UpstreamGate(max, limits.upstreamQueueSize, limits.upstreamQueueTimeoutMs, metrics ? (r) => metrics.reject(site, r) : undefined);
+  // Priority needs something to be first in: a cap and a queue.
+  const history =
+    limits.maxEstablishedSources > 0 && max > 0 && limits.upstreamQueueSize > 0
+      ? new SourceHistory({ maxSources: limits.maxEstablishedSources, afterMs: limits.establishedAfterMs, idleMs: limits.establishedIdleMs, rate: limits.establishedRate, burst: limits.establishedBurst })
+      : undefined;
+  // Lowering the limit only helps when the requests over it can wait: it needs a queue.
+  const adaptive = limits.adaptiveConcurrency && max > 0 && limits.upstreamQueueSize > 0 ? { minInFlight: limits.minInFlight } : undefined;
+  return new UpstreamGate(max, limits.upstreamQueueSize, limits.upstreamQueueTimeoutMs, metrics ? (r) => metrics.reject(site, r) : undefined, history, adaptive);
 }

@@ -22,6 +22,7 @@ import type { WafMetrics } from './metrics.js';
 import { proxyRequestChannel, type ProxyRequestObservation } from './observe.js';
 import type { SampledHttpRequest, SampledRequests } from './sampled.js';
 import type { SiteConfig } from './sites.js';
+import { tlsFingerprintsOf } from './tls-front.js';
 import type { AclProvider, SiteProtection } from './types.js';
 import { compileLogging, publishWafLog, redact, wafLogHasSubscribers, type TokenResponse, type WafLogRecord, type WafLogWriter } from './waf-log.js';
 
@@ -217,7 +218,7 @@ class Exchange implements Dispatcher.DispatchHandler, GateWaiter {
 
   onResponseEnd(): void {
     this.done = true;
-    this.proxy.releaseSlot(this);
+    this.proxy.releaseSlot(this, this.res.statusCode < 400);
     this.res.end();
   }
 
@@ -549,6 +550,7 @@ export class SiteProxy {
       body = c.length > limit ? c.subarray(0, limit) : c;
     } else if (x.chunks.length > 1) body = Buffer.concat(x.chunks, Math.min(x.received, limit));
     const bodySize = x.contentLength >= 0 ? x.contentLength : x.received;
+    const tlsFp = this.scheme === 'https' ? tlsFingerprintsOf(x.req.socket) : undefined;
     const inspected: InspectedRequest = {
       method: x.req.method ?? 'GET',
       uriPath: x.path,
@@ -562,8 +564,8 @@ export class SiteProxy {
       clientIp: x.clientIp,
       country: countryOf(x.clientIp) || undefined,
       asn: undefined,
-      ja3: undefined,
-      ja4: undefined,
+      ja3: tlsFp?.ja3,
+      ja4: tlsFp?.ja4,
       timeMs: x.timeMs,
       captchaSolvedAt: x.tokenTimes && x.tokenTimes.captchaAt > 0 ? x.tokenTimes.captchaAt : undefined,
       challengeSolvedAt: x.tokenTimes && x.tokenTimes.challengeAt > 0 ? x.tokenTimes.challengeAt : undefined,
@@ -775,11 +777,11 @@ export class SiteProxy {
     (this.gate as UpstreamGate).withdraw();
   }
 
-  /** Returns an exchange's upstream slot (idempotent). */
-  releaseSlot(x: Exchange): void {
+  /** Returns an exchange's upstream slot (idempotent); `ok`: the upstream answered it successfully (the gate learns its source). */
+  releaseSlot(x: Exchange, ok = false): void {
     if (!x.slot) return;
     x.slot = false;
-    (this.gate as UpstreamGate).release(Date.now());
+    (this.gate as UpstreamGate).release(Date.now(), ok ? x.clientIp : undefined);
   }
 
   /** 503 + Retry-After: the upstream queue is full or the wait timed out. */

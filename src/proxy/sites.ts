@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { ChallengeIssuer } from './challenge.js';
@@ -15,6 +15,7 @@ import { ConnectionGuard, LimitMetrics, siteLimitsSchema, upstreamGate } from '.
 import { WafMetrics } from './metrics.js';
 import { SiteProxy, type ProxyEvent } from './proxy.js';
 import type { SampledRequests } from './sampled.js';
+import { TlsFront } from './tls-front.js';
 import type { AclProvider } from './types.js';
 import type { WafLogWriter } from './waf-log.js';
 
@@ -53,7 +54,15 @@ export const siteConfigSchema = z
       }
       return u.origin;
     }),
-    tls: z.object({ cert: z.string().min(1), key: z.string().min(1) }).strict().optional(),
+    tls: z
+      .object({
+        cert: z.string().min(1),
+        key: z.string().min(1),
+        /** Read each ClientHello for the JA3/JA4 fingerprints (JA3Fingerprint/JA4Fingerprint rules, WAF logs). */
+        fingerprints: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
     /** What happens when the WAF engine fails: 'closed' answers 503, 'open' forwards. */
     failMode: z.enum(['closed', 'open']).default('closed'),
     /** X-Forwarded-For hops (proxies in front of this site) to trust for the client IP. */
@@ -142,6 +151,9 @@ export interface RunningSite {
 interface Entry {
   readonly site: RunningSite;
   readonly server: http.Server;
+  /** The listening socket: the server itself, or the TLS front that reads ClientHellos. */
+  readonly listener: NetServer;
+  readonly front: TlsFront | undefined;
   readonly proxy: SiteProxy;
   readonly guard: ConnectionGuard;
 }
@@ -235,14 +247,21 @@ export class SiteManager {
       const server = tlsOptions
         ? https.createServer({ ...serverOptions, ...tlsOptions, handshakeTimeout: limits.headersTimeoutMs }, proxy.handle)
         : http.createServer(serverOptions, proxy.handle);
-      guard.attach(server, gate);
+      // TLS sites with fingerprints: a TCP listener reads the ClientHello, then hands the socket to the HTTPS server.
+      const front = tlsOptions !== undefined && config.tls?.fingerprints !== false ? new TlsFront(server as https.Server, guard) : undefined;
+      if (front !== undefined) front.attach(gate);
+      else guard.attach(server, gate);
+      const listener: NetServer = front !== undefined ? front.server : server;
       // Node silently drops fields beyond maxHeadersCount; one more than the cap lets the proxy see the overflow.
       server.maxHeadersCount = config.maxHeaderCount + 1;
       const onEvent = this.o.onEvent;
       server.on('clientError', (err: Error & { code?: string }, socket: Socket) => {
         onEvent?.({ site: config.name, kind: 'client-error', error: err, detail: err.code });
         const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-        if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+        // TLS errors (handshake timeout, OpenSSL errors) come before any HTTP can be spoken: an HTTP
+        // answer there would wait forever for a handshake that never completes.
+        const tlsError = err.code !== undefined && (err.code.startsWith('ERR_TLS_') || err.code.startsWith('ERR_SSL_'));
+        if (err.code === 'ECONNRESET' || tlsError || !socket.writable || inFlight?.headersSent) {
           socket.destroy();
           return;
         }
@@ -256,16 +275,16 @@ export class SiteManager {
           guard.detach();
           reject(err);
         };
-        server.once('error', onListenError);
-        server.listen(config.listen.port, config.listen.host, () => {
-          server.removeListener('error', onListenError);
+        listener.once('error', onListenError);
+        listener.listen(config.listen.port, config.listen.host, () => {
+          listener.removeListener('error', onListenError);
           resolve();
         });
       });
-      server.on('error', (err) => onEvent?.({ site: config.name, kind: 'client-error', error: err }));
-      const a = server.address() as AddressInfo;
+      listener.on('error', (err) => onEvent?.({ site: config.name, kind: 'client-error', error: err }));
+      const a = listener.address() as AddressInfo;
       const site: RunningSite = Object.freeze({ name: config.name, arn, config, address: { host: a.address, port: a.port } });
-      this.entries.set(config.name, { site, server, proxy, guard });
+      this.entries.set(config.name, { site, server, listener, front, proxy, guard });
       this.limitMetrics?.watch(config.name, guard, gate);
       return site;
     } finally {
@@ -280,7 +299,8 @@ export class SiteManager {
     this.entries.delete(name);
     e.guard.detach();
     this.limitMetrics?.unwatch(name);
-    const closed = new Promise<void>((resolve) => e.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => e.listener.close(() => resolve()));
+    e.front?.close();
     e.server.closeIdleConnections();
     const timer = setTimeout(() => e.server.closeAllConnections(), this.o.drainMs ?? 10_000);
     timer.unref();

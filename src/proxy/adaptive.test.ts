@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import { ADAPTIVE_MIN_BUCKET_MS, SourceHistory, UpstreamGate, siteLimitsSchema, upstreamGate, type GateWaiter } from './limits.js';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface W extends GateWaiter {
+  cancelled: boolean;
+  id: number;
+  settled: number;
+}
+
+/**
+ * Drives a gate on a fake millisecond clock: `arrivals(t)` requests arrive at `t`, a request holds
+ * its slot for `rtt(t)` ms from its grant (an upstream whose response time is set by the test), the
+ * gate's queue is expired every second. Records the limit each ms and the log of outcomes.
+ */
+function drive(
+  g: UpstreamGate,
+  ms: number,
+  arrivals: (t: number) => number,
+  rtt: (t: number, inFlight: number) => number,
+  opts: { start?: number; leaveAfterMs?: number; rnd?: () => number } = {},
+): { limits: number[]; log: string[]; violations: string[]; settleAll: () => void; end: number } {
+  const releases = new Map<number, number>();
+  const limits: number[] = [];
+  const log: string[] = [];
+  const violations: string[] = [];
+  const waiting = new Set<W>();
+  let id = 0;
+  let t = opts.start ?? 0;
+  const hold = (at: number): void => {
+    const due = at + Math.max(1, Math.round(rtt(at, g.active)));
+    releases.set(due, (releases.get(due) ?? 0) + 1);
+  };
+  const checkGrant = (): void => {
+    if (g.active > g.limit) violations.push(`t=${t}: ${g.active} in flight over the limit ${g.limit}`);
+  };
+  const make = (): W => {
+    const w: W = {
+      id: id++,
+      cancelled: false,
+      settled: 0,
+      grant: () => {
+        if (w.settled++ > 0 || !waiting.has(w)) violations.push(`t=${t}: grant of ${w.id} settled ${w.settled}`);
+        w.cancelled = true;
+        waiting.delete(w);
+        log.push(`${t} grant ${w.id}`);
+        checkGrant();
+        hold(t);
+      },
+      timeout: () => {
+        if (w.settled++ > 0 || !waiting.has(w)) violations.push(`t=${t}: timeout of ${w.id} settled ${w.settled}`);
+        w.cancelled = true;
+        waiting.delete(w);
+        log.push(`${t} timeout ${w.id}`);
+      },
+    };
+    return w;
+  };
+  const leave = new Map<number, W[]>();
+  const end = t + ms;
+  for (; t < end; t++) {
+    const n = releases.get(t) ?? 0;
+    releases.delete(t);
+    for (let k = 0; k < n; k++) g.release(t);
+    for (const w of leave.get(t) ?? []) {
+      if (w.cancelled) continue;
+      w.cancelled = true;
+      waiting.delete(w);
+      w.settled++;
+      log.push(`${t} leave ${w.id}`);
+      g.withdraw();
+    }
+    leave.delete(t);
+    for (let k = arrivals(t); k > 0; k--) {
+      const w = make();
+      const r = g.acquire(w, t);
+      log.push(`${t} ${r} ${w.id}`);
+      if (r === 'go') {
+        w.settled++;
+        checkGrant();
+        hold(t);
+      } else if (r === 'queued') {
+        waiting.add(w);
+        if (opts.leaveAfterMs !== undefined && opts.rnd !== undefined && opts.rnd() < 0.3) {
+          const at = t + 1 + Math.floor(opts.rnd() * opts.leaveAfterMs);
+          leave.set(at, [...(leave.get(at) ?? []), w]);
+        }
+      } else w.settled++;
+    }
+    if (t % 1000 === 0) g.expire(t);
+    limits.push(g.limit);
+    if (g.limit < 1 || g.limit > g.capacity) violations.push(`t=${t}: limit ${g.limit} outside [1, ${g.capacity}]`);
+  }
+  const settleAll = (): void => {
+    // Every held slot comes back; the queue drains or times out.
+    for (let guard = 0; guard < 1_000_000 && (releases.size > 0 || g.queued > 0); guard++, t++) {
+      const n = releases.get(t) ?? 0;
+      releases.delete(t);
+      for (let k = 0; k < n; k++) g.release(t);
+      if (t % 1000 === 0) g.expire(t);
+    }
+  };
+  return { limits, log, violations, settleAll, end };
+}
+
+const adaptiveGate = (max = 64, minInFlight = 8, queue = 4096, timeoutMs = 60_000): UpstreamGate =>
+  new UpstreamGate(max, queue, timeoutMs, undefined, undefined, { minInFlight });
+
+describe('adaptive upstream limit', () => {
+  it('is on by default with a floor of 8, and off without a cap, without a queue or when disabled', () => {
+    const d = siteLimitsSchema.parse({});
+    expect(d.adaptiveConcurrency).toBe(true);
+    expect(d.minInFlight).toBe(8);
+    const on = upstreamGate('a', d, undefined, 128);
+    expect(on.limit).toBe(128);
+    // A limit that went down shows the gate is adaptive; the disabled ones never move.
+    for (const limits of [d, siteLimitsSchema.parse({ adaptiveConcurrency: false }), siteLimitsSchema.parse({ upstreamQueueSize: 0 })]) {
+      const g = upstreamGate('a', limits, undefined, 128);
+      const r = drive(g, 3000, () => 4, (t) => (t < 1000 ? 5 : 100));
+      if (limits === d) expect(Math.min(...r.limits)).toBe(8);
+      else expect(new Set(r.limits)).toEqual(new Set([128]));
+    }
+    expect(upstreamGate('a', siteLimitsSchema.parse({ maxUpstreamRequests: 0 }), undefined, 128).limit).toBe(0);
+    expect(() => siteLimitsSchema.parse({ minInFlight: 0 })).toThrow();
+  });
+
+  it('falls when the upstream response time rises, never below the floor, and recovers to the cap when it falls', () => {
+    const g = adaptiveGate(64, 8);
+    // 4 requests/ms: 5 ms upstream → ~20 in flight; 50 ms → would need 200, over the cap.
+    const r = drive(g, 30_000, (t) => (t < 10_000 ? 4 : 1), (t) => (t >= 2000 && t < 6000 ? 50 : 5));
+    expect(r.violations).toEqual([]);
+    const at = (t: number): number => r.limits[t] as number;
+    expect(at(1999)).toBe(64);
+    // Little's law over short windows: within a few tenths of the true 5 ms, never above.
+    expect(g.minRttMs).toBeGreaterThan(4);
+    expect(g.minRttMs).toBeLessThanOrEqual(5);
+    // Down within half a second of the rise, to the floor and not below.
+    expect(at(2500)).toBeLessThan(32);
+    expect(Math.min(...r.limits.slice(2000, 6000))).toBe(8);
+    expect(Math.min(...r.limits)).toBe(8);
+    expect(Math.max(...r.limits)).toBe(64);
+    // Back to the cap after the response time fell (one slot per sampling window), and stays there.
+    expect(at(29_999)).toBe(64);
+    const back = r.limits.findIndex((l, t) => t > 6000 && l === 64);
+    expect(back).toBeGreaterThan(6000);
+    expect(r.limits.slice(back).every((l) => l === 64)).toBe(true);
+    r.settleAll();
+    expect(g.active).toBe(0);
+    expect(g.queued).toBe(0);
+  });
+
+  it('converges when latency grows with the requests in flight (one-core upstream): the limit stays low and bounded', () => {
+    const g = adaptiveGate(128, 8);
+    // Each request in flight adds 2 ms (a one-core upstream serving 2 ms each); after 3 s of light
+    // traffic (the no-load time is learnt from it), 1 request/ms offered (twice the capacity).
+    const r = drive(g, 10_000, (t) => (t < 3000 ? (t % 10 === 0 ? 1 : 0) : 1), (_t, n) => 2 * (n + 1));
+    expect(r.violations).toEqual([]);
+    const late = r.limits.slice(5000);
+    expect(Math.max(...late)).toBeLessThanOrEqual(16);
+    expect(Math.min(...late)).toBeGreaterThanOrEqual(8);
+  });
+
+  it('changes nothing while the latency is flat, even when requests queue (same outcomes as a fixed gate)', () => {
+    for (const seed of [1, 2, 3]) {
+      const rnd = mulberry32(seed);
+      const rate = Array.from({ length: 20_000 }, () => (rnd() < 0.5 ? 0 : Math.floor(rnd() * 8)));
+      const fixed = new UpstreamGate(32, 256, 2000);
+      const adaptive = adaptiveGate(32, 8, 256, 2000);
+      const a = drive(fixed, 20_000, (t) => rate[t] as number, () => 10);
+      const b = drive(adaptive, 20_000, (t) => rate[t] as number, () => 10);
+      expect(b.log).toEqual(a.log);
+      expect(a.log.some((l) => l.includes(' queued '))).toBe(true);
+      expect(new Set(b.limits)).toEqual(new Set([32]));
+      expect(adaptive.minRttMs).toBeGreaterThan(7);
+      expect(adaptive.minRttMs).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('leaves the limit alone when few requests are in flight, however slow (slow endpoints are not load)', () => {
+    const g = adaptiveGate(64, 8);
+    // 0.2 requests/ms: first 5 ms each, then 500 ms each (~100 in flight at the end would be load,
+    // so only for 20 ms of arrivals: at most 4 slow ones in flight).
+    const r = drive(g, 6000, (t) => (t % 5 === 0 ? 1 : 0), (t) => (t >= 3000 && t < 3020 ? 500 : 5));
+    expect(g.minRttMs).toBeLessThanOrEqual(5);
+    expect(g.recentRttMs).toBeGreaterThan(0);
+    expect(new Set(r.limits)).toEqual(new Set([64]));
+  });
+
+  it('forgets an old no-load time after one to two buckets (a slower upstream becomes the new normal)', () => {
+    const g = adaptiveGate(64, 8);
+    const r = drive(g, 3 * ADAPTIVE_MIN_BUCKET_MS, () => 1, (t) => (t < 5000 ? 2 : 8));
+    expect(r.violations).toEqual([]);
+    expect(g.minRttMs).toBeGreaterThan(6);
+    expect(g.minRttMs).toBeLessThanOrEqual(8);
+    expect(r.limits[r.limits.length - 1]).toBe(64);
+  });
+
+  it('keeps its invariants under a seeded random workload: in flight within the limit, limit within [floor, cap], each waiter settled once, counters back to zero', () => {
+    for (let trial = 0; trial < 40; trial++) {
+      const rnd = mulberry32(500 + trial);
+      const max = 2 + Math.floor(rnd() * 60);
+      const floor = 1 + Math.floor(rnd() * 10);
+      const history = rnd() < 0.5 ? new SourceHistory({ maxSources: 16, afterMs: 1000, idleMs: 10_000, rate: 2, burst: 4 }) : undefined;
+      const g = new UpstreamGate(max, 1 + Math.floor(rnd() * 200), 200 + Math.floor(rnd() * 3000), undefined, history, { minInFlight: floor });
+      // Phases of random load and response time (flat, rising with load, spikes).
+      const phases = Array.from({ length: 8 }, () => ({ rate: rnd() * 3, base: 1 + Math.floor(rnd() * 40), perReq: rnd() < 0.5 ? rnd() * 3 : 0 }));
+      const r = drive(
+        g,
+        8000,
+        (t) => {
+          const p = phases[Math.min(7, Math.floor(t / 1000))] as (typeof phases)[number];
+          return Math.floor(p.rate + rnd());
+        },
+        (t, n) => {
+          const p = phases[Math.min(7, Math.floor(t / 1000))] as (typeof phases)[number];
+          return p.base + p.perReq * n + (rnd() < 0.05 ? 200 : 0);
+        },
+        { rnd, leaveAfterMs: 3000 },
+      );
+      expect(r.violations, `trial ${trial}`).toEqual([]);
+      const lo = Math.min(floor, max);
+      expect(Math.min(...r.limits), `trial ${trial}`).toBeGreaterThanOrEqual(lo);
+      expect(Math.max(...r.limits), `trial ${trial}`).toBeLessThanOrEqual(max);
+      r.settleAll();
+      expect(g.active, `trial ${trial}`).toBe(0);
+      expect(g.queued, `trial ${trial}`).toBe(0);
+      // Every request ended exactly once: go/grant, timeout, full or left.
+      const ends = new Map<string, number>();
+      for (const line of r.log) {
+        const [, what, id] = line.split(' ');
+        if (what === 'queued') continue;
+        ends.set(id as string, (ends.get(id as string) ?? 0) + 1);
+      }
+      expect([...ends.values()].every((n) => n === 1), `trial ${trial}`).toBe(true);
+      expect(ends.size, `trial ${trial}`).toBe(r.log.filter((l) => / (go|queued|full) /.test(l)).length);
+    }
+  });
+});
