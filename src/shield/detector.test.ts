@@ -85,6 +85,18 @@ describe('AttackDetector', () => {
     expect(b.rate).toBeLessThan(21);
   });
 
+  it('a site whose normal traffic is above the static floor still warms its baseline', () => {
+    // 80 rps of ordinary traffic against a 50 rps floor: calm (no deviation), so it is learnt.
+    const { d, ev } = detector({ minBaselineSeconds: 60 });
+    const r = rng(7);
+    run(d, T0, 90, (t) => legitSecond(d, t, 80, 300, r));
+    expect(ev.starts).toHaveLength(0);
+    const b = d.baselineOf(SITE)!;
+    expect(b.seconds).toBeGreaterThanOrEqual(85);
+    expect(b.compositionUpdates).toBeGreaterThan(0);
+    expect(b.rate).toBeGreaterThan(75);
+  });
+
   it('a flood from many sources is declared within a few seconds, isolated by a signature, and ends after the hold time', () => {
     const { d, ev } = detector();
     const r = rng(2);
