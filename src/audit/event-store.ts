@@ -43,6 +43,8 @@ const IDX = 'audit/idx/';
 const OUTBOX = 'audit/outbox/';
 const GROUPS = 'audit/groups/';
 const SECOND = 1000;
+/** A queue shorter than this after a commit waits one event-loop turn before it is written. */
+const SMALL_GROUP = 8;
 const INDEX_KEY = 'audit/meta/index-key';
 const EMPTY = Buffer.alloc(0);
 const NO_OPS: readonly BatchOp[] = [];
@@ -272,6 +274,10 @@ export class EventStore {
         } catch (e) {
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).reject(e);
         }
+        // A commit that finished before many records queued would make the next group tiny, and
+        // every group pays its shared rows, one seal per row and a round trip to the writer: let
+        // the event loop's pending I/O (requests already received) append first.
+        if (this.queue.length > 0 && this.queue.length < SMALL_GROUP) await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       this.writing = false;
