@@ -9,16 +9,22 @@
 // Usage: npm run build && node bench/flood/run.mjs [--baseline 35] [--flood 30] [--recovery 15] [--slow 10]
 //                                                  [--clients 300] [--bots 1024] [--flood-rps 1000] [--upstream-ms 2]
 //                                                  [--no-nginx] [--no-shield (the site without web ACL or protection)]
+//                                                  [--no-adaptive (limits.adaptiveConcurrency: false)]
+//                                                  [--no-priority (limits.maxEstablishedSources: 0, the gate without
+//                                                   priority of established clients, for before/after runs)]
+// BULWARK_DIST=<dir> runs another compiled tree (default dist/src).
 // Roles (internal): --upstream <busyMs>, --legit <port> <clients>, --flood <port> <bots> <rps>.
 import { fork, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { arg, creds, stop, tempDir, waitFor } from '../lib.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const root = resolve(here, '..', '..', '..');
+const dist = resolve(process.env.BULWARK_DIST ?? join(root, 'dist', 'src'));
 const role = process.argv[2];
 
 const UAS = [
@@ -229,6 +235,9 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
     '  - name: shop',
     '    listen: 127.0.0.1:0',
     `    upstream: http://127.0.0.1:${upstreamPort}`,
+    ...(process.argv.includes('--no-priority') || process.argv.includes('--no-adaptive') ? ['    limits:'] : []),
+    ...(process.argv.includes('--no-priority') ? ['      maxEstablishedSources: 0'] : []),
+    ...(process.argv.includes('--no-adaptive') ? ['      adaptiveConcurrency: false'] : []),
     'shield:',
     '  detection:',
     '    minBaselineSeconds: 20',
@@ -240,8 +249,8 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
     '    minPrefixSources: 4',
     '',
   ].join('\n'));
-  const proc = spawn(process.execPath, [join(root, 'dist/src/cli/bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile], {
-    env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: 'error' },
+  const proc = spawn(process.execPath, [join(dist, 'cli/bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile], {
+    env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: process.env.FLOOD_LOG_LEVEL ?? 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
@@ -255,7 +264,8 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
   const shield = new ShieldClient(cfg);
   const waf = new WAFV2Client(cfg);
   const siteArn = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';
-  if (!withShield) return { proc, port };
+  const gauges = () => gateGauges(endpoint);
+  if (!withShield) return { proc, port, gauges };
   const acl = (await waf.send(new CreateWebACLCommand({
     Name: 'shop', Scope: 'REGIONAL', DefaultAction: { Allow: {} }, Rules: [],
     VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: 'shop' },
@@ -265,10 +275,29 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
   await shield.send(new CreateProtectionCommand({ Name: 'shop', ResourceArn: siteArn }));
   await shield.send(new EnableApplicationLayerAutomaticResponseCommand({ ResourceArn: siteArn, Action: { Block: {} } }));
   return {
-    proc, port,
+    proc, port, gauges,
     attacks: async () => (await shield.send(new ListAttacksCommand({ ResourceArns: [siteArn] }))).AttackSummaries ?? [],
     mitigated: async () => ((await waf.send(new GetWebACLCommand({ Name: 'shop', Scope: 'REGIONAL', Id: acl.Id }))).WebACL.Rules ?? []).some((r) => r.Name.startsWith('ShieldMitigationRuleGroup_')),
   };
+}
+
+/**
+ * The site's data-plane gauges and refusal counters from /_bulwark/metrics: upstream slots in use
+ * (in_flight) and waiting requests (queued), open connections, and refusals by reason.
+ */
+async function gateGauges(endpoint) {
+  try {
+    const text = await (await fetch(`${endpoint}/_bulwark/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    const out = {};
+    for (const m of text.matchAll(/^bulwark_proxy_(upstream_requests|open_connections|connections_rejected_total)\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
+      if (!m[2].includes('site="shop"')) continue;
+      const label = /state="(\w+)"|reason="(\w+)"/.exec(m[2]);
+      out[label ? (label[1] ?? label[2]) : m[1]] = Number(m[3]);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function slowhttptest(port, mode, seconds) {
@@ -304,6 +333,7 @@ async function scenario(name, target, o) {
     }
   }
   floodP.send({ mode: 'off' });
+  if (target.gauges) res.gaugesFloodEnd = await target.gauges();
   const u1 = usage(target.pid);
   res.cpuPerSec = (u1.cpu - u0.cpu) / o.flood;
   res.rssMaxMb = rssMax;
@@ -313,18 +343,41 @@ async function scenario(name, target, o) {
     if (target.mitigated && res.removedMs === undefined && !(await target.mitigated())) res.removedMs = Date.now() - recStart;
     await sleep(250);
   }
+  if (target.gauges) res.gaugesRecoveryEnd = await target.gauges();
   if (existsSync('/usr/bin/slowhttptest')) {
     for (const [phase, mode] of [['slowloris', '-H'], ['slowpost', '-B']]) {
       setPhase(phase);
       const p = slowhttptest(target.port, mode, o.slow);
       await sleep(o.slow * 1000);
-      p.kill('SIGINT');
-      await new Promise((r) => p.once('exit', r));
+      // slowhttptest ends by itself after -l seconds; it may already have exited (then 'exit' was
+      // emitted before anyone listened), so only wait for a live one, and never past 5 s.
+      if (p.exitCode === null && p.signalCode === null) {
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGINT');
+        await Promise.race([exited, sleep(5000).then(() => p.kill('SIGKILL'))]);
+      }
     }
   } else {
     res.slowNote = 'slowhttptest not installed: slow phases skipped';
   }
   setPhase('idle');
+  if (target.gauges) {
+    res.gaugesEnd = await target.gauges();
+    // How long the site takes to be idle again (no upstream request in flight or queued), up to 30 s.
+    const t0 = Date.now();
+    for (;;) {
+      const g = await target.gauges();
+      if (g && g.in_flight === 0 && g.queued === 0) {
+        res.idleAfterS = (Date.now() - t0) / 1000;
+        break;
+      }
+      if (Date.now() - t0 > 30_000) {
+        res.idleAfterS = `not idle after 30 s: ${JSON.stringify(g)}`;
+        break;
+      }
+      await sleep(500);
+    }
+  }
   if (target.attacks) res.attacks = (await target.attacks()).length;
   res.legit = await report(legitP);
   res.flood = await report(floodP);
@@ -373,6 +426,7 @@ async function main() {
     clients: arg('clients', 300), bots: arg('bots', 1024), floodRps: arg('flood-rps', 1000), upstreamMs: arg('upstream-ms', 2),
   };
   const dir = tempDir();
+  const loadStart = loadavg().map((x) => Number(x.toFixed(2)));
   const up = spawn(process.execPath, [here, '--upstream', String(o.upstreamMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const upstreamPort = Number((await waitFor(up, /ready (\d+)/))[1]);
   const results = [];
@@ -398,5 +452,8 @@ async function main() {
     await stop(up);
   }
   const rows = results.map(summary);
-  console.log(JSON.stringify({ date: new Date().toISOString(), options: o, rows, raw: results }, null, 2));
+  o.priority = !process.argv.includes('--no-priority');
+  // Load average (1/5/15 min) at the start and the end: runs on a shared machine compare only at similar load.
+  const load = { start: loadStart, end: loadavg().map((x) => Number(x.toFixed(2))) };
+  console.log(JSON.stringify({ date: new Date().toISOString(), options: o, load, rows, raw: results }, null, 2));
 }
