@@ -2,8 +2,7 @@
 // Processes: an upstream (node:http answering a small HTML page), a bare pass-through proxy
 // (node:http + undici Pool, no inspection), Bulwark's SiteManager with a 20-rule ACL, and the load
 // generator (wrk if installed, else bench/load.mjs), each in its own process.
-// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2] [--node] [--managed]
-//   --managed (SiteManager mode): the ACL also holds the managed set of bench/waf-detection.mjs.
+// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2] [--node]
 //   --node: instead of a bare SiteManager, run the real `bulwark start --data-plane-workers N` (API,
 //   audit, Shield and GuardDuty subscribed, configuration snapshots, observations over IPC) with the
 //   same 20 rules created through @aws-sdk/client-wafv2 and associated with a config-file site.
@@ -135,32 +134,18 @@ async function probe(endpoint, secs) {
  * transformations, regex, size constraints, an IP set, a label-producing Count rule with a
  * LabelMatch rule after it, and a rate-based rule (with a limit benign load never reaches).
  */
-if (process.argv.includes('--managed')) process.env.BENCH_MANAGED = '1'; // inherited by the site processes
-
 async function makeAcl() {
   const { compileWebAcl, MemoryRateCounter } = await import(pathToFileURL(join(dist, 'waf', 'engine', 'index.js')).href);
   const { detectors } = await import(pathToFileURL(join(dist, 'waf', 'detect', 'index.js')).href);
   const ipSet = { Name: 'bad', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/ipset/bad/1', IPAddressVersion: 'IPV4', Addresses: ['192.0.2.1/32', '198.51.100.0/24', '203.0.113.77/32'] };
   const vis = (n) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
-  // --managed: the 20 rules plus the managed set of bench/waf-detection.mjs (a CPU-heavy ACL, to
-  // show how the data plane scales over cores when the rules, not the load generator, are the limit).
-  const managed = process.env.BENCH_MANAGED === '1';
-  const { resolveManagedRuleGroup } = managed ? await import(pathToFileURL(join(dist, 'waf', 'managed', 'index.js')).href) : { resolveManagedRuleGroup: () => undefined };
-  const groups = managed ? ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesUnixRuleSet', 'AWSManagedRulesWindowsRuleSet', 'AWSManagedRulesPHPRuleSet'] : [];
-  const rules = [
-    ...benchRules(ipSet.ARN),
-    ...groups.map((name, i) => ({
-      Name: name, Priority: 100 + i, OverrideAction: { None: {} }, VisibilityConfig: vis(name),
-      Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name, ...(i === 0 ? { ExcludedRules: [{ Name: 'NoUserAgent_HEADER' }] } : {}) } },
-    })),
-  ];
   return compileWebAcl(
-    { Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'), Rules: rules },
+    { Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'), Rules: benchRules(ipSet.ARN) },
     {
       resolveIpSet: (arn) => (arn === ipSet.ARN ? ipSet : undefined),
       resolveRegexPatternSet: () => undefined,
       resolveRuleGroup: () => undefined,
-      resolveManagedRuleGroup,
+      resolveManagedRuleGroup: () => undefined,
       detectors,
       rateCounter: new MemoryRateCounter(),
     },
@@ -287,7 +272,7 @@ async function main() {
   const upstream = `http://127.0.0.1:${up.port}`;
   const bare = await startProc(['--bare', upstream]);
   procs.push(bare);
-  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ${process.argv.includes('--node') ? 'bulwark start --data-plane-workers N' : 'SiteManager only'}, ACL: real engine, 20 rules${process.env.BENCH_MANAGED === '1' ? ' + the managed set' : ''}, upstream ${upstream} (${nginx ? 'up.sh nginx' : 'Node'})` +
+  console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ${process.argv.includes('--node') ? 'bulwark start --data-plane-workers N' : 'SiteManager only'}, ACL: real engine, 20 rules, upstream ${upstream} (${nginx ? 'up.sh nginx' : 'Node'})` +
     (nginx ? `, plain nginx proxy :${nginxPort} (up.sh, 1 worker) as third baseline` : ', no nginx baseline'));
   try {
     for (const workers of workerCounts) {
