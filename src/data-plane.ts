@@ -23,11 +23,13 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
-  ChallengeIssuer, currentWants, ForwardingSampledRequests, includeWorkerMetrics, joinDataPlane, MirroredRateCounter, ObservationForwarder, onProxyRequest, parseSites, republish,
-  reviveSamples, SiteManager, startDataPlane, WafLogWriter, WorkerRateCounter,
-  type AclProvider, type DataPlane, type MetricsJson, type ObservationBatch, type ObservationWants, type RateHub, type RateSyncItem,
-  type RateSyncTotals, type RunningSite, type SampleBatchItem, type SampledRequests, type SiteProtection, type WorkerContext,
+  ChallengeIssuer, onProxyRequest, parseSites, SiteManager, startDataPlane, WafLogWriter,
+  type AclProvider, type DataPlane, type RunningSite, type SampledRequests, type SiteProtection,
 } from './proxy/index.js';
+import {
+  currentWants, ForwardingSampledRequests, includeWorkerMetrics, joinDataPlane, MirroredRateCounter, ObservationForwarder, republish, reviveSamples, WorkerRateCounter,
+  type MetricsJson, type ObservationBatch, type ObservationWants, type RateHub, type RateSyncItem, type RateSyncTotals, type SampleBatchItem, type WorkerContext,
+} from './proxy/workers.js';
 import { MemoryBackend } from './storage/index.js';
 import {
   configureIpLists, RedisRateCounter, reverseDnsBotVerifier, setBotVerifier, WafConfigStore, WafRuntime,

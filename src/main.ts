@@ -14,7 +14,8 @@ import { IamStore, iamService } from './iam/index.js';
 import { kmsService } from './kms/index.js';
 import { KeyStore } from './kms/keystore/index.js';
 import type { Principal } from './iam/principal.js';
-import { RateHub, SampledRequests, SiteManager, siteArn, WafLogWriter, type RunningSite } from './proxy/index.js';
+import { SampledRequests, SiteManager, siteArn, WafLogWriter, type RunningSite } from './proxy/index.js';
+import { RateHub } from './proxy/workers.js';
 import { startDataPlaneWorkers, type DataPlaneWorkers } from './data-plane.js'; // --- data-plane workers ---
 import { openPhysicalBackend } from './storage/index.js';
 import { WafConfigStore, wafv2Service } from './waf/api/index.js';

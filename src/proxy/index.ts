@@ -14,17 +14,9 @@ export type { WafLogRecord, WafLogEvent, WafLogWriterOptions, TokenResponse } fr
 export { SampledRequests } from './sampled.js';
 export type { SampledHttpRequest, SampledRequestsResult } from './sampled.js';
 export { WafMetrics, ACTION_METRIC } from './metrics.js';
-export { startDataPlane, joinDataPlane, isDataPlaneMessage, DATA_PLANE_TAG } from './cluster.js';
-export type { DataPlaneOptions, DataPlane, DataPlaneMessage, WorkerContext } from './cluster.js';
-// Data-plane workers: what crosses the process boundary (rate counts, samples, observations, metrics).
-export { WorkerRateCounter, RateHub, MirroredRateCounter } from './worker-rate.js';
-export type { WorkerRateCounterOptions, RateSyncItem, RateSyncTotals } from './worker-rate.js';
-export { ForwardingSampledRequests, reviveSamples } from './worker-samples.js';
-export type { SampleBatchItem } from './worker-samples.js';
-export { ObservationForwarder, republish, currentWants } from './worker-observe.js';
-export type { ObservationWants, ObservationBatch } from './worker-observe.js';
-export { includeWorkerMetrics, aggregateWorkerMetrics } from './worker-metrics.js';
-export type { MetricsJson } from './worker-metrics.js';
+export { startDataPlane } from './cluster.js';
+export type { DataPlaneOptions, DataPlane } from './cluster.js';
+// Several processes: ./workers.ts.
 export { siteLimitsSchema, DEFAULT_LIMITS, ConnectionGuard, UpstreamGate, LimitMetrics } from './limits.js';
 export type { SiteLimits, GateWaiter } from './limits.js';
 export { PROXY_REQUEST_CHANNEL, PROXY_CONNECTION_CHANNEL, onProxyRequest, onProxyConnection } from './observe.js';
