@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ADAPTIVE_MIN_BUCKET_MS, SourceHistory, UpstreamGate, siteLimitsSchema, upstreamGate, type GateWaiter } from './limits.js';
+import { mulberry32 } from './testing.js';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface W extends GateWaiter {
   cancelled: boolean;

@@ -16,6 +16,7 @@ import { onProxyConnection, onProxyRequest, type ProxyConnectionEvent, type Prox
 import { SiteManager, parseSite } from './sites.js';
 import { ScriptedAcl, decision, startUpstream } from './testing.js';
 import type { AclProvider } from './types.js';
+import { mulberry32 } from './testing.js';
 
 let upstream: Awaited<ReturnType<typeof startUpstream>>;
 let streamer: http.Server;
@@ -627,17 +628,6 @@ describe('SourceHistory memory', () => {
   });
 });
 
-/** A small seeded PRNG (deterministic tests). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('ConnectionGuard memory', () => {
   /** Just what admission touches of a socket. */

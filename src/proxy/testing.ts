@@ -120,3 +120,15 @@ export function rawRequest(port: number, bytes: string | Buffer, timeoutMs = 200
     s.write(bytes);
   });
 }
+
+/** A small seeded PRNG (mulberry32) for deterministic tests. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -17,7 +17,7 @@
  * itself a RateCounter, so GetRateBasedStatementManagedKeys in the primary lists the keys over the
  * limit across all workers.
  */
-import { RATE_SPAN as SPAN, RING, advanceRing as advance, ringSlot as slot, type RateCounter, type SharedRing } from '../waf/index.js';
+import { RATE_SPAN as SPAN, RING, advanceRing as advance, countOwn, emptyRing, ringKeysOver, ringSlot as slot, type RateCounter, type SharedRing } from '../waf/index.js';
 
 const SWEEP_MS = 10_000;
 
@@ -98,29 +98,20 @@ export class WorkerRateCounter implements RateCounter {
         // Eviction drops empty tables; this one is about to hold a key again.
         if (!this.tables.has(t.id)) this.tables.set(t.id, t);
       }
-      e = { own: new Uint32Array(RING), pushed: new Uint32Array(RING), others: new Uint32Array(RING), head: b, ownTotal: 0, othersTotal: 0, lastHitMs: nowMs };
+      e = { ...emptyRing(b), lastHitMs: nowMs };
       t.keys.set(key, e);
       this.size++;
     } else advance(e, b);
-    if (b > e.head - RING) {
-      e.own[slot(b)]!++;
-      e.ownTotal++;
-    }
+    const total = countOwn(e, b);
     e.lastHitMs = nowMs;
     if (nowMs - this.lastSweep > SWEEP_MS) this.sweep(nowMs);
-    return e.ownTotal + e.othersTotal;
+    return total;
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {
     const t = this.tables.get(`${ruleId}\u0001${windowSec}`);
     if (!t) return [];
-    const b = Math.floor(nowMs / t.bucketMs);
-    const out: string[] = [];
-    for (const [k, e] of t.keys) {
-      advance(e, b);
-      if (e.ownTotal + e.othersTotal > limit) out.push(k);
-    }
-    return out;
+    return ringKeysOver(t.keys, Math.floor(nowMs / t.bucketMs), limit);
   }
 
   /** One push/pull round with the primary (runs on the timer). Never throws. */

@@ -20,7 +20,7 @@
  */
 import { Redis } from 'ioredis';
 import type { RateCounter } from '../types.js';
-import { RING, advanceRing as advance, ringSlot as slot, type SharedRing } from './shared-ring.js';
+import { RING, advanceRing as advance, countOwn, emptyRing, ringKeysOver, ringSlot as slot, type SharedRing } from './shared-ring.js';
 import { RateTables, type RingTable } from './tables.js';
 
 
@@ -113,38 +113,19 @@ export class RedisRateCounter implements RateCounter {
     const b = Math.floor(nowMs / t.bucketMs);
     let e = t.keys.get(key);
     if (e === undefined) {
-      e = {
-        own: new Uint32Array(RING),
-        pushed: new Uint32Array(RING),
-        others: new Uint32Array(RING),
-        head: b,
-        ownTotal: 0,
-        othersTotal: 0,
-        lastHitMs: nowMs,
-        redisKey: t.redisBase + key,
-        stale: undefined,
-      };
+      e = { ...emptyRing(b), lastHitMs: nowMs, redisKey: t.redisBase + key, stale: undefined };
       this.rt.add(t, key, e, nowMs);
     } else advance(e, b);
-    if (b > e.head - RING) {
-      e.own[slot(b)]!++;
-      e.ownTotal++;
-    }
+    const total = countOwn(e, b);
     e.lastHitMs = nowMs;
     this.rt.tick(nowMs);
-    return e.ownTotal + e.othersTotal;
+    return total;
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {
     const t = this.rt.find(ruleId, windowSec);
     if (!t) return [];
-    const b = Math.floor(nowMs / t.bucketMs);
-    const out: string[] = [];
-    for (const [k, e] of t.keys) {
-      advance(e, b);
-      if (e.ownTotal + e.othersTotal > limit) out.push(k);
-    }
-    return out;
+    return ringKeysOver(t.keys, Math.floor(nowMs / t.bucketMs), limit);
   }
 
   /** One push/pull round (runs on the timer; exported for tests). Never throws. */

@@ -50,3 +50,27 @@ export function advanceRing(e: SharedRing, b: number): void {
   }
   e.head = b;
 }
+
+/** The empty count arrays and totals of a new key whose newest bucket is `head`. */
+export function emptyRing(head: number): SharedRing {
+  return { own: new Uint32Array(RING), pushed: new Uint32Array(RING), others: new Uint32Array(RING), head, ownTotal: 0, othersTotal: 0 };
+}
+
+/** Counts one own request in bucket `b` (the ring has been advanced to at least `b`); returns the key's total. */
+export function countOwn(e: SharedRing, b: number): number {
+  if (b > e.head - RING) {
+    e.own[ringSlot(b)]!++;
+    e.ownTotal++;
+  }
+  return e.ownTotal + e.othersTotal;
+}
+
+/** The keys whose total (own + others) in the window ending at bucket `b` is over `limit`. */
+export function ringKeysOver(keys: ReadonlyMap<string, SharedRing>, b: number, limit: number): string[] {
+  const out: string[] = [];
+  for (const [k, e] of keys) {
+    advanceRing(e, b);
+    if (e.ownTotal + e.othersTotal > limit) out.push(k);
+  }
+  return out;
+}
