@@ -222,12 +222,14 @@ export class AttackDetector {
         s.calm = 0;
         this.accumulate(s.attack, w, v, true);
         this.listener.onStart(this.view(s, w, warm));
-      } else if (!v.suspicious && (v.rps <= v.threshold || !warm)) {
+      } else if (!v.suspicious) {
         // Learn only from calm traffic: one second of rate, and the composition every detect window.
         // Before the baseline is warm the threshold is only the static floor: a site whose normal
         // traffic is above it would never warm up, so there traffic without any deviation counts as
-        // calm (a flood before warm-up shows as a dominant URL, user agent or /24 and is not learnt).
+        // calm unless the second is more than twice the rate learnt so far (or the floor), which
+        // keeps the first second of a flood, before its URL or sources dominate, out of the baseline.
         const last = s.traffic.window(now, 1);
+        if (v.rps > v.threshold && (warm || last.rps > 2 * Math.max(b.rate, c.staticFloorRps))) return v;
         b.learnRate(last.rps);
         if (b.seconds % c.detectSeconds === 0) b.learnComposition(w);
       }
