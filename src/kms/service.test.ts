@@ -376,6 +376,8 @@ describe('deletion', () => {
     expect((await call('DescribeKey', { KeyId: md.KeyId })).KeyMetadata.KeyState).toBe('Disabled');
 
     await call('CreateAlias', { AliasName: 'alias/doomed', TargetKeyId: md.KeyId });
+    await call('EnableKey', { KeyId: md.KeyId });
+    const sealed = (await call('Encrypt', { KeyId: md.KeyId, Plaintext: Buffer.from('gone') })).CiphertextBlob as Buffer;
     await call('ScheduleKeyDeletion', { KeyId: md.KeyId, PendingWindowInDays: 7 });
     clock = new Date(clock.getTime() + 6 * 86_400_000);
     await svc.runScheduledTasks();
@@ -386,6 +388,14 @@ describe('deletion', () => {
     expect(await keystore.listMaterial(md.KeyId)).toEqual([]);
     expect(await kv.list(`kms/keys/${md.KeyId}`)).toEqual([]);
     expect(await kv.list('kms/aliases/')).toEqual([]);
+    // A ciphertext of the deleted key names it (also after a restart); a header naming a key that
+    // never existed is an invalid ciphertext, as random bytes would be.
+    expect(await code(call('Decrypt', { CiphertextBlob: sealed }))).toBe('NotFoundException');
+    svc = kmsService({ kv, keystore: new KeyStore(kv), accountId: ACCT, region: REGION, now: () => clock });
+    expect(await code(call('Decrypt', { CiphertextBlob: sealed }))).toBe('NotFoundException');
+    const forged = Buffer.from(sealed);
+    forged.fill(0x5a, 1, 17);
+    expect(await code(call('Decrypt', { CiphertextBlob: forged }))).toBe('InvalidCiphertextException');
   });
 
   it('persists metadata: a new service instance over the same store sees the keys', async () => {

@@ -721,7 +721,9 @@ export function kmsService(deps: KmsServiceDeps): KmsService {
       if (requested && requested.entry.rec.keyId !== header.keyId) {
         throw err('IncorrectKeyException', 'The key ID in the request does not identify a KMS key that can perform this operation.');
       }
-      if (!entry) throw notFoundKey(header.keyId);
+      // A header naming a key this store never had is as good as random bytes (an RSA ciphertext
+      // starts with the version byte one time in 256): InvalidCiphertextException, as AWS answers.
+      if (!entry) throw store.deleted.has(header.keyId) ? notFoundKey(header.keyId) : err('InvalidCiphertextException', '');
       r = requested ?? { entry };
     }
     const rec = r.entry.rec;

@@ -87,6 +87,8 @@ export interface KeyEntry {
 const KEY_PREFIX = 'kms/keys/';
 const ALIAS_PREFIX = 'kms/aliases/';
 const GRANT_PREFIX = 'kms/grants/';
+/** One small row per deleted key: tells a ciphertext of a deleted key from random bytes. */
+const DELETED_PREFIX = 'kms/deleted/';
 
 /** Compiles a key policy, mapping the engine's IAM error codes to KMS's. */
 export function compileKeyPolicy(text: string, keyArn: string): CompiledPolicy {
@@ -104,6 +106,8 @@ export function compileKeyPolicy(text: string, keyArn: string): CompiledPolicy {
 export class KmsStore {
   readonly keys = new Map<string, KeyEntry>();
   readonly aliases = new Map<string, AliasRecord>();
+  /** Ids of keys deleted after their waiting period (a Decrypt naming one is NotFoundException). */
+  readonly deleted = new Set<string>();
   private loading: Promise<void> | undefined;
 
   constructor(private readonly kv: KVStore) {}
@@ -132,6 +136,7 @@ export class KmsStore {
       this.aliases.set(a.name, a);
       this.keys.get(a.targetKeyId)?.aliases.add(a.name);
     }
+    for (const k of await this.kv.list(DELETED_PREFIX)) this.deleted.add(k.slice(DELETED_PREFIX.length));
     for (const k of await this.kv.list(GRANT_PREFIX)) {
       const buf = await this.kv.get(k);
       if (!buf) continue;
@@ -149,12 +154,16 @@ export class KmsStore {
   /** Removes a key with its aliases and grants. */
   async deleteKey(entry: KeyEntry): Promise<void> {
     const id = entry.rec.keyId;
-    const ops: { op: 'delete'; key: string }[] = [{ op: 'delete', key: KEY_PREFIX + id }];
+    const ops: ({ op: 'delete'; key: string } | { op: 'put'; key: string; value: Buffer })[] = [
+      { op: 'delete', key: KEY_PREFIX + id },
+      { op: 'put', key: DELETED_PREFIX + id, value: Buffer.from(String(Date.now())) },
+    ];
     for (const a of entry.aliases) ops.push({ op: 'delete', key: ALIAS_PREFIX + a });
     for (const g of entry.grants.keys()) ops.push({ op: 'delete', key: `${GRANT_PREFIX}${id}/${g}` });
     await this.kv.batch(ops);
     for (const a of entry.aliases) this.aliases.delete(a);
     this.keys.delete(id);
+    this.deleted.add(id);
   }
 
   /** Creates or retargets an alias. */
