@@ -61,7 +61,7 @@ if (role === '--upstream') {
     workers,
     async setupWorker() {
       const m = new SiteManager({ region: 'us-east-1', accountId: '000000000000', acls: { forSite: () => ({ acl }) } });
-      const s = await m.add({ name: 'bench', listen: `127.0.0.1:${process.env.BENCH_PORT ?? 0}`, upstream });
+      const s = await m.add({ name: 'bench', listen: `127.0.0.1:${process.env.BENCH_PORT ?? 0}`, upstream, ...(process.env.BENCH_SITE_LIMITS ? { limits: JSON.parse(process.env.BENCH_SITE_LIMITS) } : {}) });
       if (workers === 0) process.stdout.write(`ready ${s.address.port}\n`);
     },
   }).then((dp) => {

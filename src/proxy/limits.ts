@@ -563,6 +563,13 @@ export const ADAPTIVE_MIN_SAMPLES = 16;
 export const ADAPTIVE_MIN_BUCKET_MS = 30_000;
 /** The limit shrinks when the recent response time exceeds this many times the no-load one. */
 export const ADAPTIVE_TOLERANCE = 2;
+/**
+ * The limit shrinks only when the recent response time also exceeds the no-load one by this much:
+ * a few milliseconds of queueing inside a healthy upstream cost legitimate clients little, while
+ * throttling for them costs throughput, and on a busy proxy the measured time includes the proxy's
+ * own event-loop delay, which fewer slots do not cut.
+ */
+export const ADAPTIVE_SLACK_MS = 5;
 /** Response times below this count as this (the gate's clock has millisecond resolution). */
 const ADAPTIVE_RTT_FLOOR_MS = 1;
 
@@ -997,9 +1004,10 @@ export class UpstreamGate {
    * {@link ADAPTIVE_MIN_SAMPLES} responses long): its mean response time by Little's law (the
    * in-flight integral over the responses), the no-load time as the smallest such sample over the
    * last one to two {@link ADAPTIVE_MIN_BUCKET_MS}, then the limit: multiplied by
-   * max(0.25, tolerance × no-load / recent) when the window was loaded (at least `minInFlight`
-   * requests in flight at once, or some queued) and the recent time
-   * exceeds {@link ADAPTIVE_TOLERANCE} × no-load, else one more slot (never above the slot count).
+   * max(0.25, target / recent) when the window was loaded (at least `minInFlight` requests in
+   * flight at once, or some queued) and the recent time exceeds the target, the larger of
+   * {@link ADAPTIVE_TOLERANCE} × no-load and no-load + {@link ADAPTIVE_SLACK_MS}; else one more
+   * slot (never above the slot count).
    */
   private adapt(nowMs: number): void {
     const first = this.winStartMs === -Infinity;
@@ -1021,10 +1029,11 @@ export class UpstreamGate {
     if (rtt < this.minCur) this.minCur = rtt;
     const base = this.minRttMs;
     let l = this.limitF as number;
-    if (rtt > ADAPTIVE_TOLERANCE * base) {
+    const target = Math.max(ADAPTIVE_TOLERANCE * base, base + ADAPTIVE_SLACK_MS);
+    if (rtt > target) {
       // Slow with few requests in flight: slow endpoints, not load; leave the limit.
       if (!loaded) return;
-      l = Math.max(this.floor, l * Math.max(0.25, (ADAPTIVE_TOLERANCE * base) / rtt));
+      l = Math.max(this.floor, l * Math.max(0.25, target / rtt));
     } else if (l < this.max) l = Math.min(this.max, l + 1);
     else return;
     this.limitF = l;
