@@ -239,7 +239,9 @@ describe('automatic application-layer response', () => {
   it('a flood is detected, mitigated in the web ACL while a normal client gets 200, and the mitigation is removed after', async () => {
     expect(await shieldRules()).toEqual([]);
     expect(await get('/', '127.0.0.1')).toBe(200);
-    // Flood: 20 sources in 127.77.0.0/24, 24 requests in flight, until blocked (bounded: 6,000 requests, 40 s).
+    // Flood: 20 sources in 127.77.0.0/24, 24 requests in flight (each worker pausing 5 ms between
+    // requests, so that the flood lasts the seconds detection needs however fast the machine), until
+    // blocked (bounded: 40,000 requests, 40 s).
     const deadline = Date.now() + 40_000;
     let sent = 0;
     let blocked = 0;
@@ -256,7 +258,7 @@ describe('automatic application-layer response', () => {
       }
     })();
     const worker = async (w: number): Promise<void> => {
-      while (!stop && sent < 6000 && Date.now() < deadline) {
+      while (!stop && sent < 40_000 && Date.now() < deadline) {
         const n = sent++;
         const from = `127.77.0.${((n * 24 + w) % 20) + 10}`;
         const s = await get(`/login?n=${n}`, from, 'python-requests/2.32');
@@ -265,6 +267,7 @@ describe('automatic application-layer response', () => {
           blockedFrom.add(from);
         }
         if (blocked >= 200) stop = true;
+        await sleep(5);
       }
     };
     await Promise.all(Array.from({ length: 24 }, (_, w) => worker(w)));

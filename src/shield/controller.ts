@@ -187,7 +187,10 @@ export class ShieldController {
       return;
     }
     const sig = deriveSignature(v, this.signatureOptions, og.signature);
-    if (!sig) return;
+    if (!sig) {
+      this.o.logger.debug({ attackId: og.record.id, warm: v.warm, baselineSeconds: v.baseline.seconds, baselineRps: v.baseline.rate, hotSourceRps: v.hotSourceRps, windowRps: v.window.rps }, 'shield: nothing isolates the attack yet');
+      return;
+    }
     const unchanged = og.signature && og.signature.addresses.length === sig.addresses.length && og.signature.uriPath === sig.uriPath
       && og.signature.userAgent === sig.userAgent && this.o.placer.get(v.attack.siteArn)?.action === p.alar.action;
     if (unchanged && this.o.placer.get(v.attack.siteArn)) return;

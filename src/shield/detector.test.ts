@@ -80,7 +80,9 @@ describe('AttackDetector', () => {
     run(d, T0, 300, (t) => legitSecond(d, t, 20, 200, r));
     expect(ev.starts).toHaveLength(0);
     const b = d.baselineOf(SITE)!;
-    expect(b.seconds).toBe(300);
+    // Each second is learnt once the ticks after it were calm too.
+    expect(d.learnDelaySeconds).toBe(5);
+    expect(b.seconds).toBe(300 - d.learnDelaySeconds);
     expect(b.rate).toBeGreaterThan(19);
     expect(b.rate).toBeLessThan(21);
   });
@@ -141,8 +143,32 @@ describe('AttackDetector', () => {
     expect(ev.starts).toHaveLength(0);
     // Calm again: the baseline resumes learning.
     const before = d.baselineOf(SITE)!.seconds;
-    run(d, t, 5, (t0) => legitSecond(d, t0, 20, 400, r));
+    run(d, t, 10, (t0) => legitSecond(d, t0, 20, 400, r));
     expect(d.baselineOf(SITE)!.seconds).toBeGreaterThan(before);
+  });
+
+  it('the first seconds of a flood, before it crosses the threshold, never enter the baseline', () => {
+    // Whatever the phase of the composition updates (every 3 s), a flood that starts slowly (its
+    // first second leaves the 3 s window under 3× the baseline rate) is not learnt: its /24s stay
+    // unknown to the baseline and isolate the attack.
+    for (const phase of [0, 1, 2]) {
+      const { d, ev } = detector();
+      const r = rng(20 + phase);
+      let t = run(d, T0, 300 + phase, (t0) => legitSecond(d, t0, 20, 200, r));
+      t = run(d, t, 1, (t0) => {
+        legitSecond(d, t0, 20, 200, r);
+        floodSecond(d, t0, 90, 1000, r);
+      });
+      t = run(d, t, 8, (t0) => {
+        legitSecond(d, t0, 20, 200, r);
+        floodSecond(d, t0, 600, 1000, r);
+      });
+      expect(ev.starts).toHaveLength(1);
+      const b = d.baselineOf(SITE)!;
+      for (const p of ['198.51.100.0/24', '198.51.101.0/24', '198.51.102.0/24', '198.51.103.0/24']) expect(b.share('prefix24', p)).toBe(0);
+      const sig = deriveSignature(ev.updates.at(-1)!)!;
+      expect(sig.addresses.filter((a) => a.endsWith('/24')).sort()).toEqual(['198.51.100.0/24', '198.51.101.0/24', '198.51.102.0/24', '198.51.103.0/24']);
+    }
   });
 
   it('a new site with no history catches a flood in its first minute with the static floor', () => {

@@ -103,6 +103,8 @@ interface SiteState {
   readonly baseline: Baseline;
   suspicious: number;
   calm: number;
+  /** Consecutive calm ticks outside attacks (see {@link AttackDetector.learnDelaySeconds}). */
+  calmRun: number;
   attack: AttackAggregate | undefined;
   lastSeen: number;
 }
@@ -127,14 +129,24 @@ export class AttackDetector {
     private readonly limits: TrafficLimits = DEFAULT_TRAFFIC_LIMITS,
   ) {
     this.config = { ...DEFAULT_DETECTION, ...config };
+    const c = this.config;
+    this.learnDelaySeconds = Math.max(1, Math.min(c.detectSeconds + c.confirmTicks, limits.slots - 1 - c.detectSeconds));
   }
+
+  /**
+   * The baseline learns a second only this long after it, once every tick since was calm: the
+   * first second of a flood, before the window's rate or composition crosses a threshold, is then
+   * discarded with the rest of the attack instead of entering the baseline (where its /24s and URLs
+   * would look known and could no longer isolate the attack).
+   */
+  readonly learnDelaySeconds: number;
 
   private site(name: string, arn: string, now: number): SiteState {
     let s = this.sites.get(arn);
     if (!s) {
       s = {
         name, arn, traffic: new TrafficWindow(this.limits), baseline: new Baseline(this.config.tauSeconds, this.limits.baselineKeys),
-        suspicious: 0, calm: 0, attack: undefined, lastSeen: now,
+        suspicious: 0, calm: 0, calmRun: 0, attack: undefined, lastSeen: now,
       };
       this.sites.set(arn, s);
     }
@@ -222,19 +234,24 @@ export class AttackDetector {
         s.calm = 0;
         this.accumulate(s.attack, w, v, true);
         this.listener.onStart(this.view(s, w, warm));
-      } else if (!v.suspicious) {
-        // Learn only from calm traffic: one second of rate, and the composition every detect window.
-        // Before the baseline is warm the threshold is only the static floor: a site whose normal
-        // traffic is above it would never warm up, so there traffic without any deviation counts as
-        // calm unless the second is more than twice the rate learnt so far (or the floor), which
-        // keeps the first second of a flood, before its URL or sources dominate, out of the baseline.
-        const last = s.traffic.window(now, 1);
-        if (v.rps > v.threshold && (warm || last.rps > 2 * Math.max(b.rate, c.staticFloorRps))) return v;
-        b.learnRate(last.rps);
-        if (b.seconds % c.detectSeconds === 0) b.learnComposition(w);
+      } else if (!v.suspicious && (v.rps <= v.threshold || !warm)) {
+        // Learn only from calm traffic: one second of rate, and the composition every detect
+        // window, each `learnDelaySeconds` late. Before the baseline is warm the threshold is only
+        // the static floor: a site whose normal traffic is above it would never warm up, so there
+        // traffic without any deviation counts as calm.
+        s.calmRun++;
+        const d = this.learnDelaySeconds;
+        if (s.calmRun > d) {
+          const then = now - d * 1000;
+          b.learnRate(s.traffic.window(then, 1).rps);
+          if (b.seconds % c.detectSeconds === 0) b.learnComposition(s.traffic.window(then, c.detectSeconds));
+        }
+      } else {
+        s.calmRun = 0;
       }
       return v;
     }
+    s.calmRun = 0;
     const one = s.traffic.window(now, 1);
     this.accumulate(s.attack, one, this.judge(s, one), false);
     // Hysteresis: calm only well below the threshold, so a flood that slows for a moment is the same attack.
