@@ -2,7 +2,9 @@
 // Processes: an upstream (node:http answering a small HTML page), a bare pass-through proxy
 // (node:http + undici Pool, no inspection), Bulwark's SiteManager with a 20-rule ACL, and the load
 // generator (wrk if installed, else bench/load.mjs), each in its own process.
-// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2] [--node]
+// Usage: npm run build && node bench/waf-proxy.mjs [--seconds 5] [--conns 1,16,64] [--workers 0,2] [--node] [--warmup 4]
+//   --warmup: seconds of GET and of POST load (16 connections) the bare proxy and each Bulwark
+//   process (times the worker count) get once after start, before any measured row (JIT warm-up; 0 skips it).
 //   --node: instead of a bare SiteManager, run the real `bulwark start --data-plane-workers N` (API,
 //   audit, Shield and GuardDuty subscribed, configuration snapshots, observations over IPC) with the
 //   same 20 rules created through @aws-sdk/client-wafv2 and associated with a config-file site.
@@ -272,6 +274,16 @@ async function main() {
   const upstream = `http://127.0.0.1:${up.port}`;
   const bare = await startProc(['--bare', upstream]);
   procs.push(bare);
+  // JIT warm-up, timed apart from the measured rows: a fresh Node process spends its first seconds
+  // of traffic compiling (CPU per request several times the steady state), and each cluster worker
+  // compiles its own code, so a short per-row warm-up left the first row (GET, one connection)
+  // measuring compilation, worse with --workers 2 (docs/benchmarks.md). 16 connections reach every
+  // worker (the primary hands connections out round-robin).
+  const warmSecs = Number(arg('--warmup', '4'));
+  const warm = (port, processes) => {
+    if (warmSecs > 0) for (const spec of Object.values(specs)) runLoad(port, spec, 16, warmSecs * processes);
+  };
+  warm(bare.port, 1);
   console.log(`load generator: ${haveWrk() ? 'wrk' : 'bench/load.mjs'}, ${secs}s per run, ${process.argv.includes('--node') ? 'bulwark start --data-plane-workers N' : 'SiteManager only'}, ACL: real engine, 20 rules, upstream ${upstream} (${nginx ? 'up.sh nginx' : 'Node'})` +
     (nginx ? `, plain nginx proxy :${nginxPort} (up.sh, 1 worker) as third baseline` : ', no nginx baseline'));
   try {
@@ -280,6 +292,7 @@ async function main() {
       const node = process.argv.includes('--node');
       const waf = await startProc([node ? '--node' : '--waf', upstream, String(workers)], { BENCH_PORT: String(workers > 0 || node ? port : 0) });
       procs.push(waf);
+      warm(waf.port, Math.max(1, workers));
       for (const [name, spec] of Object.entries(specs)) {
         for (const c of conns) {
           runLoad(waf.port, spec, c, 1); // warm-up

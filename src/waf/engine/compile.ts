@@ -281,7 +281,7 @@ class AclEvaluator {
   ) {}
 
   evaluate(req: InspectedRequest): WafDecision {
-    const ctx: EvalContext = { req, labels: [], labelSet: new Set(), cache: new Map(), slots: new Array<FieldValues | undefined>(this.slotCount), details: [], rate: [], prefilter: [] };
+    const ctx: EvalContext = { req, labels: [], labelSet: new Set(), cache: undefined, slots: new Array<FieldValues | undefined>(this.slotCount), details: [], rate: [], prefilter: [] };
     const nonTerminating: RuleMatch[] = [];
     const groupList: RuleGroupResult[] = [];
     const metricMatches: { metricName: string; action: WafAction }[] = [];

@@ -1,4 +1,5 @@
 /** Validation helpers for FieldToMatch JSON (internal to fields/). Errors name the exact setting. */
+import { lowercase } from '../transforms/lowercase.js';
 
 /** The options that FieldToMatch settings share. */
 export type OversizeHandling = 'CONTINUE' | 'MATCH' | 'NO_MATCH';
@@ -77,11 +78,7 @@ export function toByteString(s: string): string {
 
 /** ASCII-lowercases a byte string (A-Z only), returning the same string when nothing changes. */
 export function asciiLower(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-  }
-  return s;
+  return lowercase.apply(s);
 }
 
 /**

@@ -94,7 +94,7 @@ export function asConfigError(e: unknown, field: string, path: string): WafConfi
 /** The transformed values of a field for this request (cached per request). */
 export function inspect(ctx: EvalContext, fi: FieldInspector): FieldValues {
   const slots = ctx.slots;
-  const cached = fi.slot >= 0 ? slots[fi.slot] : ctx.cache.get(fi.cacheKey);
+  const cached = fi.slot >= 0 ? slots[fi.slot] : ctx.cache?.get(fi.cacheKey);
   if (cached !== undefined) return cached;
   let base: FieldValues;
   let step: TransformChain;
@@ -102,11 +102,11 @@ export function inspect(ctx: EvalContext, fi: FieldInspector): FieldValues {
     base = inspect(ctx, fi.prefix);
     step = fi.last!;
   } else {
-    let raw = fi.rawSlot >= 0 ? slots[fi.rawSlot] : ctx.cache.get(fi.field.key);
+    let raw = fi.rawSlot >= 0 ? slots[fi.rawSlot] : ctx.cache?.get(fi.field.key);
     if (raw === undefined) {
       raw = fi.field.extract(ctx.req);
       if (fi.rawSlot >= 0) slots[fi.rawSlot] = raw;
-      else ctx.cache.set(fi.field.key, raw);
+      else (ctx.cache ??= new Map()).set(fi.field.key, raw);
     }
     base = raw;
     step = fi.chain;
@@ -120,7 +120,7 @@ export function inspect(ctx: EvalContext, fi: FieldInspector): FieldValues {
     out = base.kind === 'values' ? { kind: 'values', values: t } : base.kind === 'oversize' ? { kind: 'oversize', handling: base.handling, values: t } : { kind: 'invalid', fallback: base.fallback, values: t };
   }
   if (fi.slot >= 0) slots[fi.slot] = out;
-  else ctx.cache.set(fi.cacheKey, out);
+  else (ctx.cache ??= new Map()).set(fi.cacheKey, out);
   return out;
 }
 

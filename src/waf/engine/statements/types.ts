@@ -60,8 +60,11 @@ export interface EvalContext {
   /** Labels so far, fully qualified, in the order added (visible to later rules only). */
   readonly labels: string[];
   readonly labelSet: Set<string>;
-  /** field key → raw values; field key + '\0' + chain key → transformed values. */
-  readonly cache: Map<string, FieldValues>;
+  /**
+   * field key → raw values; field key + '\0' + chain key → transformed values. Only for inspectors
+   * compiled outside a web ACL (no slots), so created on first use.
+   */
+  cache: Map<string, FieldValues> | undefined;
   /** The same, by InspectorSlots index, for inspectors compiled in the web ACL (see inspect.ts). */
   readonly slots: (FieldValues | undefined)[];
   /** Match details collected while evaluating the current rule (SQLi/XSS). */

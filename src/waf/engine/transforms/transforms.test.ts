@@ -143,3 +143,55 @@ describe('properties', () => {
     }));
   });
 });
+
+// The straightforward byte loops that URL_DECODE and LOWERCASE replaced with faster paths (a
+// reused decode buffer, native regex scans); the fast paths must agree with them on every input.
+function referenceUrlDecode(input: string): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    const h = input.slice(i + 1, i + 3);
+    if (c === 0x25 && i + 2 < input.length && /^[0-9a-fA-F]{2}$/.test(h)) {
+      out += String.fromCharCode(parseInt(h, 16));
+      i += 2;
+    } else out += c === 0x2b ? ' ' : input[i];
+  }
+  return out;
+}
+function referenceLowercase(input: string): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    out += c >= 0x41 && c <= 0x5a ? String.fromCharCode(c | 0x20) : input[i];
+  }
+  return out;
+}
+
+describe('URL_DECODE and LOWERCASE fast paths', () => {
+  const urlDecode = getTransformation('URL_DECODE');
+  const lowercase = getTransformation('LOWERCASE');
+  // Strings that are not byte strings (char codes above 0xff) take the general paths.
+  const wideString = fc.array(fc.constantFrom('%', '4', '1', '+', 'A', 'z', '\xc0', '\u0100', '\u2603', '\ud83d'), { maxLength: 24 }).map((a) => a.join(''));
+
+  it('agree with the reference loops', () => {
+    fc.assert(fc.property(fc.oneof(byteString, trickyString, wideString), (s) => {
+      expect(urlDecode.apply(s)).toBe(referenceUrlDecode(s));
+      expect(lowercase.apply(s)).toBe(referenceLowercase(s));
+    }), { numRuns: 2000 });
+  });
+
+  it('agree on long values (the decode buffer grows, and very long values get their own)', () => {
+    for (const n of [5000, 200_000]) {
+      const s = 'Ab%41+%zz%4'.repeat(Math.ceil(n / 11)).slice(0, n) + '%2B\xe9';
+      expect(urlDecode.apply(s)).toBe(referenceUrlDecode(s));
+      expect(lowercase.apply(s)).toBe(referenceLowercase(s));
+      // The reused buffer does not leak one result into the next.
+      expect(urlDecode.apply('a+b')).toBe('a b');
+    }
+  });
+
+  it('return the input itself when nothing changes', () => {
+    for (const s of ['', 'abc', '%zz%4', 'caf\xe9 \xc0', '100%']) expect(urlDecode.apply(s)).toBe(s);
+    for (const s of ['', 'abc', 'caf\xe9 \xc0', '\u2603x']) expect(lowercase.apply(s)).toBe(s);
+  });
+});
