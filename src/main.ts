@@ -144,6 +144,8 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
     region: config.region,
     bucketsRoot,
     engine: (ctx) => new DetectionEngine(ctx, { ...(gdConfig.rules ? { extraRules: gdConfig.rules } : {}) }),
+    // Detection (and ingestion parsing) on a thread of its own: the API thread keeps HTTP, SigV4 and findings.
+    engineThread: { ...(gdConfig.rules ? { extraRules: gdConfig.rules } : {}) },
     typeInfo: findingTypeInfo,
     knownTypes: () => findingTypes,
     ...(gdConfig.retentionDays !== undefined ? { retentionDays: gdConfig.retentionDays } : {}),

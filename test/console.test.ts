@@ -252,6 +252,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the web console in headless Chromium', () => {
     detectorId ??= (await gd.send(new CreateDetectorCommand({ Enable: true }))).DetectorId as string;
     const types = ['Recon:IAMUser/MaliciousIPCaller', 'Backdoor:EC2/Spambot', 'CryptoCurrency:EC2/BitcoinTool.B'];
     await gd.send(new CreateSampleFindingsCommand({ DetectorId: detectorId, FindingTypes: types }));
+    // The detector's own finding for these root calls is made on its detection thread, a few ms
+    // later: wait for it, so that the list read below does not grow a type while the test sorts it.
+    const rootUsage = { Criterion: { type: { Eq: ['Policy:IAMUser/RootCredentialUsage'] } } };
+    await expect.poll(async () => (await gd.send(new ListFindingsCommand({ DetectorId: detectorId, FindingCriteria: rootUsage }))).FindingIds?.length ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
     await page.getByRole('link', { name: 'GuardDuty', exact: true }).click();
     const open = page.getByRole('button', { name: 'Recon:IAMUser/MaliciousIPCaller' }).first();
     await open.waitFor();

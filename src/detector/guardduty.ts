@@ -16,6 +16,10 @@ import { GuardDutyStore, type DestinationRecord, type DetectorRecord, type Filte
 import type { DetectionContext, DetectorInput, FindingCandidate, ListMatch } from './types.js';
 import { geoOf } from './geo.js';
 import { SEEN_SEED, SeenSet } from './seen.js';
+import { awsError } from '../errors/index.js';
+import { INGEST_MAX_RECORDS } from './client.js';
+import type { DetectorCandidates, HostReply, ListEntries } from './engine-host.js';
+import { RemoteEngines, type EnginePort } from './engine-remote.js';
 
 /** What the service needs from a detection engine (src/detector/detections' DetectionEngine). */
 export interface EngineLike {
@@ -46,6 +50,13 @@ export interface GuardDutyOptions {
   readonly bucketsRoot: string;
   /** Builds the detection engine of a detector. */
   readonly engine: (ctx: DetectionContext) => EngineLike;
+  /**
+   * Runs detection off the main thread: `{ extraRules }` starts engine-worker.js (DetectionEngine
+   * with those rules; `engine` is then unused), `{ port }` talks to an EngineHost on a given port
+   * (tests). Ingestion bodies are then parsed there too (ingestRaw), live inputs are analysed
+   * there in order, and this thread turns the candidates into findings.
+   */
+  readonly engineThread?: { readonly extraRules?: readonly unknown[] } | { readonly port: EnginePort };
   readonly typeInfo?: TypeInfo;
   /** Known finding types (CreateSampleFindings without types makes one of each). */
   readonly knownTypes?: () => readonly string[];
@@ -129,6 +140,10 @@ export class GuardDuty {
   private listeners: ((e: FindingEvent) => void)[] = [];
   private loaded = false;
   private timers: NodeJS.Timeout[] = [];
+  /** The detection thread, when detection runs off this thread. */
+  private readonly remote: RemoteEngines | undefined;
+  /** Live inputs waiting to be posted to the detection thread (one message per turn of the event loop). */
+  private liveOut: { ids: string[]; input: DetectorInput }[] = [];
 
   constructor(readonly opts: GuardDutyOptions) {
     this.store = new GuardDutyStore(opts.kv);
@@ -137,13 +152,27 @@ export class GuardDuty {
     this.maxFindings = opts.maxFindings ?? 100_000;
     this.maxSeen = opts.maxSeen ?? 1_000_000;
     this.retentionMs = (opts.retentionDays ?? 90) * DAY;
+    const t = opts.engineThread;
+    if (t) {
+      const log = (what: string, message: string): void => this.opts.onError?.(new Error(message), what);
+      this.remote = 'port' in t
+        ? new RemoteEngines(t.port, log)
+        : RemoteEngines.thread({ ...(t.extraRules ? { extraRules: t.extraRules } : {}), maxRecords: INGEST_MAX_RECORDS }, log, () => void this.resync());
+    }
+  }
+
+  /** True when detection runs off this thread (ingestion endpoints then hand over raw bodies: ingestRaw). */
+  get threaded(): boolean {
+    return this.remote !== undefined;
   }
 
   /** Loads all detectors (call after unseal). */
   async load(): Promise<void> {
     this.detectors.clear();
+    this.remote?.send({ t: 'reset' });
     for (const l of await this.store.loadAll()) {
       const st = new DetectorState(l.detector, this.maxSeen);
+      this.remote?.send({ t: 'detector', id: st.rec.id, accountId: st.rec.accountId, region: st.rec.region, maxSeen: this.maxSeen });
       for (const f of l.filters) st.filters.set(f.name, f);
       st.recompileFilters();
       for (const s of l.sets) st.sets.set(s.id, s);
@@ -153,11 +182,13 @@ export class GuardDuty {
         st.byDedup.set(r.k, r.f.id);
         st.dedupOf.set(r.f.id, r.k);
       }
-      for (const chunk of l.seen) st.seen.restore(chunk);
+      if (this.remote) this.remote.send({ t: 'seen', id: st.rec.id, chunks: l.seen });
+      else for (const chunk of l.seen) st.seen.restore(chunk);
       st.seenChunks = l.seen.length;
       this.recompileLists(st);
       this.detectors.set(st.rec.id, st);
-      if (l.baselines !== undefined) {
+      if (l.baselines !== undefined && this.remote) this.remote.send({ t: 'restore', id: st.rec.id, state: l.baselines });
+      else if (l.baselines !== undefined) {
         try {
           this.engineOf(st).restore(l.baselines);
         } catch (e) {
@@ -169,13 +200,43 @@ export class GuardDuty {
     this.purge();
   }
 
+  /**
+   * Gives a new detection thread (after the previous one was lost) the detectors and their lists at
+   * once, then their stored dedup memory and baselines (baselines learnt since the last periodic
+   * save, at most a minute, are lost with the old thread).
+   */
+  private async resync(): Promise<void> {
+    const remote = this.remote;
+    if (!remote) return;
+    remote.send({ t: 'reset' });
+    if (!this.loaded) return;
+    const ids = [...this.detectors.values()].map((st) => {
+      remote.send({ t: 'detector', id: st.rec.id, accountId: st.rec.accountId, region: st.rec.region, maxSeen: this.maxSeen });
+      this.recompileLists(st);
+      return st.rec.id;
+    });
+    try {
+      await this.store.flush();
+      const stored = new Map((await this.store.loadAll()).map((l) => [l.detector.id, l]));
+      for (const id of ids) {
+        const l = stored.get(id);
+        if (!l || !this.detectors.has(id)) continue;
+        remote.send({ t: 'seen', id, chunks: l.seen });
+        if (l.baselines !== undefined) remote.send({ t: 'restore', id, state: l.baselines });
+      }
+    } catch (e) {
+      this.opts.onError?.(e, 'detection thread restart');
+    }
+  }
+
   /** Persists baselines and forgets state (call at seal). */
   async unload(): Promise<void> {
     if (!this.loaded) return;
-    this.saveBaselines(true);
+    await this.saveBaselines(true);
     await this.store.flush();
     this.loaded = false;
     this.detectors.clear();
+    this.remote?.send({ t: 'reset' });
   }
 
   /** True while loaded (unsealed). */
@@ -187,7 +248,7 @@ export class GuardDuty {
   start(): void {
     if (this.timers.length) return;
     const t1 = setInterval(() => this.purge(), 60 * 60_000);
-    const t2 = setInterval(() => this.saveBaselines(false), 60_000);
+    const t2 = setInterval(() => void this.saveBaselines(false), 60_000);
     const t3 = setInterval(() => this.exportAll(), this.opts.publishIntervalMs ?? 60_000);
     for (const t of [t1, t2, t3]) t.unref();
     this.timers = [t1, t2, t3];
@@ -199,9 +260,10 @@ export class GuardDuty {
     this.timers = [];
     if (this.loaded) {
       this.exportAll();
-      this.saveBaselines(true);
+      await this.saveBaselines(true);
     }
     await this.store.flush();
+    await this.remote?.close();
   }
 
   /** Registers a listener for created/updated findings (response actions). */
@@ -235,6 +297,7 @@ export class GuardDuty {
     await this.store.putDetector(rec);
     const st = new DetectorState(rec, this.maxSeen);
     this.detectors.set(rec.id, st);
+    this.remote?.send({ t: 'detector', id: rec.id, accountId: rec.accountId, region: rec.region, maxSeen: this.maxSeen });
     return st;
   }
 
@@ -246,6 +309,7 @@ export class GuardDuty {
   /** Deletes a detector with its findings and lists. */
   async deleteDetector(st: DetectorState): Promise<void> {
     this.detectors.delete(st.rec.id);
+    this.remote?.send({ t: 'delete', id: st.rec.id });
     await this.store.deleteDetector(st.rec.id);
   }
 
@@ -283,6 +347,10 @@ export class GuardDuty {
       trustedIp: new IpMatcher(trustedIp),
       trustedDomain: new DomainMatcher(trustedDomain),
     };
+    if (this.remote) {
+      const lists: ListEntries = { threatIp, threatDomain, trustedIp: trustedIp.map((e) => e[0]), trustedDomain: trustedDomain.map((e) => e[0]) };
+      this.remote.send({ t: 'lists', id: st.rec.id, lists });
+    }
   }
 
   /** Sets of one kind, by creation. */
@@ -311,9 +379,7 @@ export class GuardDuty {
 
   /** Runs one input through a detector's engine and records the findings; returns counts. */
   observe(st: DetectorState, input: DetectorInput, counts?: { created: number; updated: number }): void {
-    // A disabled detector sees nothing, except the live record of its own disabling (so that the
-    // tampering detection can report it: the record arrives after the state changed).
-    if (st.rec.status !== 'ENABLED' && !(input.kind === 'cloudtrail' && input.record.eventSource === 'guardduty.amazonaws.com' && input.record.eventName === 'UpdateDetector')) return;
+    if (!sees(st, input)) return;
     let cands: FindingCandidate[];
     try {
       cands = this.engineOf(st).observe(input);
@@ -412,7 +478,33 @@ export class GuardDuty {
     }
   }
 
-  private saveBaselines(_all: boolean): void {
+  private async saveBaselines(_all: boolean): Promise<void> {
+    if (this.remote) {
+      // Live inputs still queued for this turn go first (at seal/stop, LiveSources drains synchronously).
+      this.flushLive();
+      const ids: string[] = [];
+      for (const st of this.detectors.values()) {
+        if (!st.baselinesDirty) continue;
+        ids.push(st.rec.id);
+        st.baselinesDirty = false;
+      }
+      if (ids.length === 0) return;
+      let r: HostReply;
+      try {
+        r = await this.remote.request({ t: 'snapshot', ids });
+      } catch (e) {
+        for (const id of ids) {
+          const st = this.detectors.get(id);
+          if (st) st.baselinesDirty = true;
+        }
+        this.opts.onError?.(e, 'baseline snapshot');
+        return;
+      }
+      if (r.t !== 'snapshots') return;
+      for (const m of r.errors) this.opts.onError?.(new Error(m), 'baseline snapshot');
+      for (const [id, state] of r.states) if (this.detectors.has(id)) this.store.queueBaselines(id, state);
+      return;
+    }
     for (const st of this.detectors.values()) {
       // `all` (seal, close) and the periodic save both skip detectors with unchanged baselines.
       if (!st.engine || !st.baselinesDirty) continue;
@@ -432,9 +524,7 @@ export class GuardDuty {
    * per record content (flow, DNS): records seen before are counted as duplicates.
    */
   ingest(kind: 'cloudtrail' | 'vpcflow' | 'dns', records: readonly unknown[], accountId: string, region: string): IngestResult {
-    const st = this.detectorsOf(accountId, region)[0];
-    if (!st) throw badRequest(`The request is rejected because no detector exists for the current account in ${region}. Create one with: aws guardduty create-detector --enable`);
-    if (st.rec.status !== 'ENABLED') throw badRequest('The request is rejected because the detector is disabled.');
+    const st = this.ingestTarget(accountId, region);
     const res: IngestResult = { accepted: 0, duplicates: 0, skipped: [], findingsCreated: 0, findingsUpdated: 0 };
     const counts = { created: 0, updated: 0 };
     for (let i = 0; i < records.length; i++) {
@@ -458,7 +548,54 @@ export class GuardDuty {
             : { kind: 'dns', record: rec as never };
       this.observe(st, input, counts);
     }
-    const pending = st.seen.takePending();
+    this.persistSeen(st, st.seen.takePending());
+    res.findingsCreated = counts.created;
+    res.findingsUpdated = counts.updated;
+    return res;
+  }
+
+  /**
+   * Analyses a batch of records sent as an ingestion request's raw JSON body
+   * (`{"records"|"Records": [...]}`), on the detection thread when there is one: the body's bytes
+   * are moved there, parsed, deduplicated and observed; the candidates come back and become
+   * findings here, in order. Without a detection thread, parses here and calls ingest().
+   */
+  async ingestRaw(kind: 'cloudtrail' | 'vpcflow' | 'dns', raw: Uint8Array, accountId: string, region: string): Promise<IngestResult> {
+    const remote = this.remote;
+    if (!remote) return this.ingest(kind, recordsOf(raw), accountId, region);
+    const target = this.detectorsOf(accountId, region)[0];
+    // Without a detector to analyse them, the body is checked here first, as in process (a bad body is a SerializationException either way).
+    if (target?.rec.status !== 'ENABLED') recordsOf(raw);
+    const st = this.ingestTarget(accountId, region);
+    // Moved, not copied, when the bytes are a buffer of their own (a request body of more than a few KB is).
+    const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer ? raw : raw.slice();
+    const r = await remote.request({ t: 'ingest', id: st.rec.id, kind, body: own }, [own.buffer as ArrayBuffer]);
+    if (r.t !== 'ingested') throw new Error('unexpected reply from the detection thread');
+    if (r.error) throw r.error.code === 'BadRequestException' ? badRequest(r.error.message) : awsError(r.error.code, r.error.message);
+    for (const m of r.errors) this.opts.onError?.(new Error(m), 'detection');
+    const res: IngestResult = { accepted: r.accepted, duplicates: r.duplicates, skipped: r.skipped, findingsCreated: 0, findingsUpdated: 0 };
+    // The detector may have been deleted while the batch was analysed: its findings went with it.
+    if (this.detectors.get(st.rec.id) !== st) return res;
+    if (r.accepted > 0) st.baselinesDirty = true;
+    for (let i = 0; i < r.cands.length; i++) {
+      const x = this.record(st, r.cands[i] as FindingCandidate);
+      if (x === 'created') res.findingsCreated++;
+      else if (x === 'updated') res.findingsUpdated++;
+    }
+    this.persistSeen(st, r.pending);
+    return res;
+  }
+
+  /** The caller's detector for an ingestion batch, or BadRequestException as ingest() answers. */
+  private ingestTarget(accountId: string, region: string): DetectorState {
+    const st = this.detectorsOf(accountId, region)[0];
+    if (!st) throw badRequest(`The request is rejected because no detector exists for the current account in ${region}. Create one with: aws guardduty create-detector --enable`);
+    if (st.rec.status !== 'ENABLED') throw badRequest('The request is rejected because the detector is disabled.');
+    return st;
+  }
+
+  /** Queues new dedup hashes for storage in chunks, keeping the stored chunks bounded. */
+  private persistSeen(st: DetectorState, pending: Int32Array | undefined): void {
     if (pending) {
       for (let i = 0; i < pending.length; i += SEEN_CHUNK * 2) {
         this.store.queueSeen(st.rec.id, pending.subarray(i, i + SEEN_CHUNK * 2).slice());
@@ -471,15 +608,48 @@ export class GuardDuty {
         void this.store.flush().then(() => this.store.trimSeen(st.rec.id, keep)).catch((e: unknown) => this.opts.onError?.(e, 'dedup trim'));
       }
     }
-    res.findingsCreated = counts.created;
-    res.findingsUpdated = counts.updated;
-    return res;
   }
 
   /** Feeds a live input to every enabled detector of the account/region. */
   live(input: DetectorInput, accountId: string, region: string): void {
+    if (this.remote) {
+      const ids: string[] = [];
+      for (const st of this.detectors.values()) {
+        if (st.rec.accountId !== accountId || st.rec.region !== region || !sees(st, input)) continue;
+        ids.push(st.rec.id);
+        st.baselinesDirty = true;
+      }
+      if (ids.length === 0) return;
+      // One message for every input queued in this turn (LiveSources drains its queue in one go).
+      if (this.liveOut.length === 0) queueMicrotask(() => this.flushLive());
+      this.liveOut.push({ ids, input });
+      return;
+    }
     for (const st of this.detectors.values()) {
       if (st.rec.accountId === accountId && st.rec.region === region) this.observe(st, input);
+    }
+  }
+
+  /** Posts the queued live inputs to the detection thread and records what comes back. */
+  private flushLive(): void {
+    const items = this.liveOut;
+    this.liveOut = [];
+    if (!this.remote || items.length === 0) return;
+    this.remote.request({ t: 'live', items }).then(
+      (r) => {
+        if (r.t !== 'observed') return;
+        for (const m of r.errors) this.opts.onError?.(new Error(m), 'detection');
+        this.recordObserved(r.cands);
+      },
+      (e: unknown) => this.opts.onError?.(e, 'detection'),
+    );
+  }
+
+  private recordObserved(all: readonly DetectorCandidates[]): void {
+    for (const [id, cands] of all) {
+      const st = this.detectors.get(id);
+      if (!st) continue;
+      for (let i = 0; i < cands.length; i++) this.record(st, cands[i] as FindingCandidate);
     }
   }
 
@@ -550,6 +720,31 @@ export class GuardDuty {
     f.service.additionalInfo = { sample: true, type: 'default' };
     return f;
   }
+}
+
+/** The records of an ingestion request's raw body, or the error the ingestion API answers (the same checks as engine-host.ts). */
+function recordsOf(raw: Uint8Array): unknown[] {
+  let body: unknown;
+  try {
+    body = raw.length ? JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8')) : {};
+  } catch {
+    body = undefined;
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw awsError('SerializationException', 'Body must be a JSON object');
+  const b = body as { records?: unknown; Records?: unknown };
+  const records = b.records ?? b.Records;
+  if (!Array.isArray(records)) throw badRequest("The request is rejected because 'records' must be an array.");
+  if (records.length > INGEST_MAX_RECORDS) throw badRequest(`The request is rejected because a batch holds at most ${INGEST_MAX_RECORDS} records.`);
+  return records;
+}
+
+/**
+ * True when a detector analyses this input: a disabled detector sees nothing, except the live
+ * record of its own disabling (so that the tampering detection can report it: the record arrives
+ * after the state changed).
+ */
+function sees(st: DetectorState, input: DetectorInput): boolean {
+  return st.rec.status === 'ENABLED' || (input.kind === 'cloudtrail' && input.record.eventSource === 'guardduty.amazonaws.com' && input.record.eventName === 'UpdateDetector');
 }
 
 const isDigit = (s: string, i: number): boolean => {

@@ -33,6 +33,8 @@ export function registerIngestEndpoints(server: Pick<ApiServer, 'registerInterna
         if (records.length > INGEST_MAX_RECORDS) throw badRequest(`The request is rejected because a batch holds at most ${INGEST_MAX_RECORDS} records.`);
         return gd.ingest(kind, records, caller.accountId, caller.region);
       },
+      // With a detection thread, the body goes there unparsed (the same checks are made there).
+      ...(gd.threaded ? { rawHandler: (raw: Buffer, caller: { readonly accountId: string; readonly region: string }) => gd.ingestRaw(kind, raw, caller.accountId, caller.region) } : {}),
     });
   }
 }

@@ -54,6 +54,8 @@ export interface InternalOperation {
   readonly maxBodyBytes?: number;
   /** `caller`: the verified principal's account and the request's credential-scope region. [guardduty] */
   readonly handler: (body: Record<string, unknown>, caller: { readonly accountId: string; readonly region: string; readonly arn: string }) => Promise<unknown>;
+  /** Called instead of `handler` with the verified body unparsed (its bytes may be moved away). [guardduty: parsed on the detection thread] */
+  readonly rawHandler?: (raw: Buffer, caller: { readonly accountId: string; readonly region: string; readonly arn: string }) => Promise<unknown>;
 }
 
 /** Answers an unsigned GET/HEAD under a registered prefix; returns the status it sent. */
@@ -579,6 +581,7 @@ export class ApiServer {
               return send(403, { __type: 'AccessDeniedException', message: `User: ${p.arn} is not authorized to perform: ${op.action}` });
             }
           }
+          if (op.rawHandler) return send(200, await op.rawHandler(raw, { accountId: p.accountId, region: verified.scope.region, arn: p.arn }));
           const input = jsonObject(raw);
           if (input === undefined) return badBody();
           return send(200, await op.handler(input, { accountId: p.accountId, region: verified.scope.region, arn: p.arn })); // guardduty: caller
