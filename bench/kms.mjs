@@ -5,7 +5,7 @@
 // Usage: npm run build && node bench/kms.mjs [--connections 50] [--seconds 5] [--rounds 3] [--audit-only]
 import { CreateKeyCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { arg, creds, load, median, signed, startBare, startBulwark, stop, tempDir } from './lib.mjs';
 
@@ -81,16 +81,43 @@ const kms2 = new KMSClient({ endpoint: quiet.endpoint, region: 'us-east-1', cred
 const sym2 = (await kms2.send(new CreateKeyCommand({}))).KeyMetadata.KeyId;
 const withAudit = await signed(node.endpoint, 'kms', target('Encrypt'), ops.Encrypt);
 const without = await signed(quiet.endpoint, 'kms', target('Encrypt'), JSON.stringify({ KeyId: sym2, Plaintext: plaintext.toString('base64') }));
+// CPU time of a server process (all its threads, from /proc; undefined elsewhere), in µs. On a
+// shared machine the two nodes' req/s are measured at different moments under different load;
+// their CPU per request is the steadier comparison.
+const cpuUs = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1e6) / 100; // utime + stime, in USER_HZ (100) ticks
+  } catch {
+    return undefined;
+  }
+};
+const measured = async (server, spec) => {
+  const c0 = cpuUs(server.proc.pid);
+  const r = await load(server.endpoint, spec, connections, seconds, dir);
+  const c1 = cpuUs(server.proc.pid);
+  const requests = r.requests ?? r.rps * seconds;
+  return { rps: r.rps, cpuUsPerRequest: c0 === undefined || c1 === undefined ? undefined : (c1 - c0) / requests };
+};
 const audit = [];
 for (let i = 0; i < rounds; i++) {
-  const off = await load(quiet.endpoint, without, connections, seconds, dir);
-  const on = await load(node.endpoint, withAudit, connections, seconds, dir);
-  audit.push({ off: off.rps, on: on.rps, ratio: on.rps / off.rps });
+  const off = await measured(quiet, without);
+  const on = await measured(node, withAudit);
+  audit.push({ off: off.rps, on: on.rps, ratio: on.rps / off.rps, cpuOff: off.cpuUsPerRequest, cpuOn: on.cpuUsPerRequest });
 }
+const haveCpu = audit.every((a) => a.cpuOff !== undefined && a.cpuOn !== undefined);
 results.auditOnEncrypt = {
   withoutAuditRps: Math.round(median(audit.map((a) => a.off))),
   withAuditRps: Math.round(median(audit.map((a) => a.on))),
   ratio: Number(median(audit.map((a) => a.ratio)).toFixed(3)),
+  ...(haveCpu
+    ? {
+        // Server CPU (main + writer thread) per request, and off/on: the throughput ratio a CPU-bound node would reach.
+        cpuUsPerRequestOff: Math.round(median(audit.map((a) => a.cpuOff))),
+        cpuUsPerRequestOn: Math.round(median(audit.map((a) => a.cpuOn))),
+        cpuRatio: Number(median(audit.map((a) => a.cpuOff / a.cpuOn)).toFixed(3)),
+      }
+    : {}),
   target: 0.9,
 };
 console.log('audit on/off (Encrypt)', JSON.stringify(results.auditOnEncrypt));

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SealManager } from '../barrier/index.js';
 import { MemoryBackend, type BatchOp } from '../storage/index.js';
 import { EventStore } from './event-store.js';
@@ -81,7 +81,15 @@ describe('EventStore group commit', () => {
     await store.load();
     const { e, r } = rec(1);
     await store.append(r, JSON.stringify(r), e.time.getTime(), ['t1']);
+    // Until compacted, the group's index and outbox entries are one pending row.
+    const pendingRows = await kv.list('audit/pending/');
+    expect(pendingRows).toHaveLength(1);
+    const pendingValue = (await kv.get(pendingRows[0] as string))?.toString('utf8') ?? '';
+    expect(pendingValue).toContain(store.tag('Username', 'Alice'));
+    expect(pendingRows.join('\n') + pendingValue).not.toContain('Alice');
+    await store.compact();
     const keys = await kv.list('audit/');
+    expect(keys.filter((k) => k.startsWith('audit/pending/'))).toEqual([]);
     // EventName, ReadOnly, EventSource, Username, AccessKeyId; the time-carrying EventId needs none.
     expect(keys.filter((k) => k.startsWith('audit/idx/'))).toHaveLength(5);
     expect(keys.some((k) => k.startsWith('audit/outbox/t1/'))).toBe(true);
@@ -90,7 +98,7 @@ describe('EventStore group commit', () => {
     expect(keys.join('\n')).not.toContain('AKIAALICE');
   });
 
-  it('shares index and outbox rows within a commit group: N records, not 9N rows', async () => {
+  it('writes one pending row per commit group and merges groups into shared index and outbox rows', async () => {
     const kv = new CountingKV();
     const store = new EventStore(kv);
     await store.load();
@@ -100,10 +108,27 @@ describe('EventStore group commit', () => {
       return { e, r: toCloudTrailRecord(e, ACCOUNT) };
     });
     await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
-    expect(kv.batches).toEqual([40 + 5 + 1 + 1]); // records, five index rows, one outbox row, one manifest
-    const { keys } = await store.scan({ startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'Username', value: 'Alice' }, limit: 50 });
+    expect(kv.batches).toEqual([40 + 1]); // records and one pending row
+    // Found before compaction (from the pending row), and after it (from the index rows).
+    const q = { startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'Username' as const, value: 'Alice' }, limit: 50 };
+    const { keys } = await store.scan(q);
     expect(keys).toHaveLength(40);
     expect(keys).toEqual([...keys].sort().reverse());
+    // Two more groups of the same second: compaction merges all three into one set of rows.
+    for (let g = 0; g < 2; g++) {
+      const more = Array.from({ length: 3 }, (_, i) => {
+        const e = apiEvent({ time: new Date(Date.UTC(2024, 4, 1, 12, 0, 0, 500 + g * 10 + i)), operation: 'Encrypt' });
+        return { e, r: toCloudTrailRecord(e, ACCOUNT) };
+      });
+      await Promise.all(more.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
+    }
+    kv.batches = [];
+    await store.compact();
+    expect(kv.batches).toEqual([5 + 1 + 1 + 3]); // five index rows, one outbox row, one manifest, three pending rows deleted
+    const after = await store.scan(q);
+    expect(after.keys).toHaveLength(46);
+    expect(after.keys.slice(6)).toEqual(keys);
+    expect(await store.outbox('t1')).toHaveLength(46);
   });
 
   it('finds records by attribute newest first across groups and seconds, with pagination and legacy rows', async () => {
@@ -163,6 +188,66 @@ describe('EventStore group commit', () => {
     expect(await kv.list('audit/outbox/')).toEqual([]);
   });
 
+  it('compacts on its own in the background, and a restart compacts what a crash left pending', async () => {
+    const kv = new MemoryBackend();
+    const store = new EventStore(kv);
+    await store.load();
+    const items = Array.from({ length: 5 }, (_, i) => rec(i));
+    await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
+    expect(await kv.list('audit/pending/')).toHaveLength(1);
+    await vi.waitFor(async () => expect(await kv.list('audit/pending/')).toEqual([]), { timeout: 2000, interval: 20 });
+    // Shared by the five records: ReadOnly, EventSource, Username, AccessKeyId; one EventName row each.
+    expect((await kv.list('audit/idx/')).length).toBe(4 + 5);
+    // A node that stops before compacting (the store is dropped, not unloaded): the next load compacts.
+    const crashed = new EventStore(kv);
+    await crashed.load();
+    const late = rec(42);
+    await crashed.append(late.r, JSON.stringify(late.r), late.e.time.getTime(), ['t1']);
+    crashed.unload();
+    expect(await kv.list('audit/pending/')).toHaveLength(1);
+    const other = new EventStore(kv);
+    await other.load(); // (for LookupEvents the row is read while pending; see the next test)
+    expect(await kv.list('audit/pending/')).toEqual([]);
+    const { keys } = await other.scan({ startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'EventName', value: 'Op42' }, limit: 50 });
+    expect(keys).toEqual([`${String(late.e.time.getTime()).padStart(16, '0')}/${late.e.eventId}`]);
+    expect(await other.outbox('t1')).toHaveLength(6);
+    // After close() nothing compacts in the background; the row waits for compact() or load().
+    await other.close();
+    const last = rec(43);
+    await other.append(last.r, JSON.stringify(last.r), last.e.time.getTime());
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await kv.list('audit/pending/')).toHaveLength(1);
+    await other.compact();
+    expect(await kv.list('audit/pending/')).toEqual([]);
+  });
+
+  it("reads another node's pending groups, and reads records compacted twice only once", async () => {
+    const kv = new MemoryBackend();
+    const a = new EventStore(kv);
+    await a.load();
+    const b = new EventStore(kv);
+    await b.load();
+    const items = Array.from({ length: 6 }, (_, i) => rec(i, new Date(Date.UTC(2024, 4, 1, 12, 0, 0, 100 + i))));
+    await Promise.all(items.map(({ e, r }) => a.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
+    const q = { startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'Username' as const, value: 'Alice' }, limit: 4 };
+    const expected = items.map(({ e }) => `${String(e.time.getTime()).padStart(16, '0')}/${e.eventId}`).reverse();
+    const first = await b.scan(q); // A's group is still pending: B reads its pending row
+    expect(first).toEqual({ keys: expected.slice(0, 4), more: true });
+    // Both nodes compact the same pending row (a race): its entries exist twice, and are read once.
+    const pendingRows = await kv.list('audit/pending/');
+    const saved = await Promise.all(pendingRows.map(async (k) => [k, await kv.get(k)] as const));
+    await a.compact();
+    for (const [k, v] of saved) await kv.put(k, v as Buffer);
+    await b.compact();
+    expect(await kv.list('audit/pending/')).toEqual([]);
+    expect(await b.scan({ ...q, before: first.keys[3] as string })).toEqual({ keys: expected.slice(4), more: false });
+    expect((await a.scan({ ...q, limit: 50 })).keys).toEqual(expected);
+    const out = await b.outbox('t1');
+    expect(out).toEqual([...expected].reverse());
+    await kv.batch(b.outboxClearOps('t1', out));
+    expect(await kv.list('audit/outbox/')).toEqual([]);
+  });
+
   it('purges records and their index entries past retention', async () => {
     const kv = new MemoryBackend();
     const store = new EventStore(kv, { retentionDays: 1 });
@@ -171,6 +256,7 @@ describe('EventStore group commit', () => {
     const old = rec(1, new Date('2024-05-08T00:00:00Z'));
     const fresh = rec(2, new Date('2024-05-09T12:00:00Z'));
     for (const { e, r } of [old, fresh]) await store.append(r, JSON.stringify(r), e.time.getTime(), ['t1']);
+    await store.compact();
     const before = (await kv.list('audit/')).length;
     expect(await store.purge(now)).toBe(1);
     const keys = await kv.list('audit/');

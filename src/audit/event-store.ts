@@ -8,16 +8,25 @@
  * Layout:
  *   audit/events/<16-digit ms>/<eventId>                 the record's JSON (one row per record)
  *   audit/idx/<Attribute>/<tag>/<16-digit s>/<group>     the event keys (newline-separated) of one
- *                                                        commit group's records that carry this
- *                                                        attribute value in this second
- *   audit/outbox/<trail>/<16-digit s>/<group>            likewise: the group's records of this second
- *                                                        that the trail must still deliver
+ *                                                        compaction's (earlier: one commit group's)
+ *                                                        records with this attribute value in this second
+ *   audit/outbox/<trail>/<16-digit s>/<group>            likewise: its records of this second that the
+ *                                                        trail must still deliver
  *   audit/groups/<16-digit s>/<group>                    the index rows written for that second and
  *                                                        group (purge deletes them with the records)
+ *   audit/pending/<16-digit ms>/<group>                  a commit group not yet compacted: its event
+ *                                                        keys and, per index/outbox row prefix, which
+ *                                                        of them belong under it
  *   audit/meta/index-key                                 32 random bytes keying the index tags
- * Index and outbox rows are written per commit group, not per record: a group of N calls by the
- * same caller on the same key writes N record rows and about ten shared rows, where one row per
- * record and attribute cost nine rows a record (the audit trail's cost was dominated by them).
+ * A commit group writes its record rows and ONE pending row; a background compactor (off the
+ * request path, a few times a second or once COMPACT_RECORDS records wait) merges many pending
+ * groups into index and outbox rows per attribute value and second, and deletes the pending rows
+ * in the same batch (so it is idempotent and resumable: a crash leaves the pending rows, which
+ * the next load() compacts). Lookups read the pending rows as well, so a record is found as soon
+ * as its append resolved; delivery, purge and dropOutbox compact first. Small groups (commits
+ * that finish before many records arrive) used to pay about ten shared rows each; now one.
+ * Concurrent compaction of one pending row by two nodes can write its entries twice: lookups and
+ * the outbox read them once.
  * EventId needs no index: event ids are time-ordered UUIDs ({@link eventIdAt}) whose first 48 bits
  * are the record's millisecond, so the record's key follows from the id. Records whose id does not
  * carry their time (written before this layout) keep a per-record row
@@ -42,9 +51,16 @@ const EVENTS = 'audit/events/';
 const IDX = 'audit/idx/';
 const OUTBOX = 'audit/outbox/';
 const GROUPS = 'audit/groups/';
+const PENDING = 'audit/pending/';
 const SECOND = 1000;
 /** A queue shorter than this after a commit waits one event-loop turn before it is written. */
 const SMALL_GROUP = 8;
+/** Own pending groups are compacted once this many records wait, else COMPACT_DELAY_MS after the first. */
+const COMPACT_RECORDS = 2048;
+const COMPACT_DELAY_MS = 200;
+/** One compaction batch takes at most this many pending groups and records. */
+const COMPACT_MAX_GROUPS = 512;
+const COMPACT_MAX_RECORDS = 8192;
 const INDEX_KEY = 'audit/meta/index-key';
 const EMPTY = Buffer.alloc(0);
 const NO_OPS: readonly BatchOp[] = [];
@@ -77,8 +93,6 @@ function sealingStore(kv: KVStore): SealingStore<unknown> | undefined {
 interface Waiter {
   /** The record's key suffix. */
   readonly key: EventKey;
-  /** `<16-digit second>`: the second of the record, for its group rows. */
-  readonly second: string;
   /** The index-row prefixes (`audit/idx/<Attribute>/<tag>/`) this record belongs under. */
   readonly idx: readonly string[];
   /** Trails that must deliver the record. */
@@ -118,8 +132,41 @@ function rowMembers(rowKey: string, value: Buffer | undefined, base: string): Ev
 
 /** An outbox row's members as last read, so delivered records can be cleared from shared rows. */
 interface OutboxView {
-  readonly rowOf: Map<EventKey, string>;
+  /** The rows holding each key (two when two nodes compacted the same pending group). */
+  readonly rowOf: Map<EventKey, string[]>;
   readonly members: Map<string, Set<EventKey>>;
+}
+
+/** A commit group whose index and outbox rows are not written yet (its `audit/pending/` row). */
+interface PendingGroup {
+  /** The pending row's key. */
+  readonly key: string;
+  /** The group's event keys. */
+  readonly keys: readonly EventKey[];
+  /** Row prefix (`audit/idx/<Attribute>/<tag>/` or `audit/outbox/<trail>/`) -> indexes into `keys`. */
+  readonly rows: ReadonlyMap<string, readonly number[]>;
+}
+
+/** A pending row's value: the event keys, an empty line, then `<prefix>\t<index>,<index>...` lines. */
+function encodePending(g: PendingGroup): Buffer {
+  let text = g.keys.join('\n') + '\n';
+  for (const [p, members] of g.rows) text += '\n' + p + '\t' + members.join(',');
+  return Buffer.from(text, 'utf8');
+}
+
+function decodePending(key: string, value: Buffer): PendingGroup | undefined {
+  const text = value.toString('utf8');
+  const cut = text.indexOf('\n\n');
+  if (cut < 0) return undefined;
+  const keys = text.slice(0, cut).split('\n');
+  const rows = new Map<string, number[]>();
+  for (const line of text.slice(cut + 2).split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab <= 0) continue;
+    const members = line.slice(tab + 1).split(',').map(Number).filter((i) => Number.isInteger(i) && i >= 0 && i < keys.length);
+    rows.set(line.slice(0, tab), members);
+  }
+  return { key, keys, rows };
 }
 
 /** The event history. Call load() (after every unseal) before use. */
@@ -136,6 +183,16 @@ export class EventStore {
   private groupPrefix = randomBytes(6).toString('hex');
   private groupSeq = 0;
   private readonly outboxViews = new Map<string, OutboxView>();
+  /** This node's pending groups (written, not yet compacted), by pending row key. */
+  private readonly pending = new Map<string, PendingGroup>();
+  private pendingRecords = 0;
+  /** Pending rows read from the store (other nodes', or left by a crash), by key. */
+  private readonly foreignPending = new Map<string, PendingGroup>();
+  private compactChain: Promise<void> = Promise.resolve();
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compactRunning = false;
+  /** Set by close(): no more background compactions until the next load(). */
+  private closed = false;
 
   constructor(
     private readonly kv: KVStore,
@@ -159,6 +216,21 @@ export class EventStore {
     this.outboxViews.clear();
     this.groupPrefix = randomBytes(6).toString('hex');
     this.groupSeq = 0;
+    this.dropPending();
+    this.closed = false;
+    // Groups left pending by a crash (or a seal) are compacted now.
+    await this.compact();
+  }
+
+  /**
+   * Stops background compaction and waits for a running one (at shutdown). Groups still pending
+   * keep their rows, read by lookups and compacted by the next load() or compact().
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer);
+    this.compactTimer = undefined;
+    await this.compactChain;
   }
 
   /** Forgets the index key (at seal). */
@@ -168,6 +240,16 @@ export class EventStore {
     this.tagCache.clear();
     this.prefixCache.clear();
     this.outboxViews.clear();
+    this.dropPending();
+  }
+
+  /** Forgets the in-memory pending groups (their rows stay in the store for the next load()). */
+  private dropPending(): void {
+    this.pending.clear();
+    this.pendingRecords = 0;
+    this.foreignPending.clear();
+    if (this.compactTimer !== undefined) clearTimeout(this.compactTimer);
+    this.compactTimer = undefined;
   }
 
   /**
@@ -230,7 +312,7 @@ export class EventStore {
       if (eventIdMs(record.eventID) !== timeMs) ops.push({ op: 'put', key: IDX + 'EventId/' + this.tag('EventId', record.eventID) + '/' + key, value: EMPTY });
       // Encrypt now, while an earlier group may be committing, rather than on the commit path.
       const sealed = this.sealer ? this.sealer.sealBatch(ops) : undefined;
-      w = { key, second: secondOf(timeMs), idx, outbox: outboxTrails, ops: sealed === undefined ? ops : NO_OPS, sealed };
+      w = { key, idx, outbox: outboxTrails, ops: sealed === undefined ? ops : NO_OPS, sealed };
     } catch (e) {
       return Promise.reject(e);
     }
@@ -255,7 +337,8 @@ export class EventStore {
           group = this.queue.splice(0, this.maxGroup);
         }
         try {
-          const shared = this.groupOps(group);
+          const pend = this.pendingGroup(group);
+          const shared: BatchOp[] = [{ op: 'put', key: pend.key, value: encodePending(pend) }];
           if (this.sealer) {
             const batches: unknown[] = new Array<unknown>(group.length + 1);
             for (let i = 0; i < group.length; i++) batches[i] = (group[i] as Waiter).sealed;
@@ -270,6 +353,9 @@ export class EventStore {
             for (const op of shared) ops.push(op);
             await this.kv.batch(ops);
           }
+          this.pending.set(pend.key, pend);
+          this.pendingRecords += group.length;
+          this.scheduleCompaction();
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).resolve();
         } catch (e) {
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).reject(e);
@@ -284,31 +370,53 @@ export class EventStore {
     }
   }
 
-  /** The shared rows of one commit group: index and outbox rows per second, and their manifests. */
-  private groupOps(group: readonly Waiter[]): BatchOp[] {
+  /** The pending row of one commit group: its event keys and the index/outbox rows they go under. */
+  private pendingGroup(group: readonly Waiter[]): PendingGroup {
     const gid = this.groupPrefix + (this.groupSeq++).toString(36);
-    // second -> row prefix (index prefix, or outbox prefix) -> member keys
-    const bySecond = new Map<string, Map<string, EventKey[]>>();
+    const keys: EventKey[] = new Array<EventKey>(group.length);
+    const rows = new Map<string, number[]>();
     for (let i = 0; i < group.length; i++) {
       const w = group[i] as Waiter;
-      let rows = bySecond.get(w.second);
-      if (rows === undefined) bySecond.set(w.second, (rows = new Map()));
+      keys[i] = w.key;
       for (let j = 0; j < w.idx.length; j++) {
         const p = w.idx[j] as string;
         const members = rows.get(p);
-        if (members === undefined) rows.set(p, [w.key]);
-        else members.push(w.key);
+        if (members === undefined) rows.set(p, [i]);
+        else members.push(i);
       }
       for (let j = 0; j < w.outbox.length; j++) {
         const p = OUTBOX + (w.outbox[j] as string) + '/';
         const members = rows.get(p);
-        if (members === undefined) rows.set(p, [w.key]);
-        else members.push(w.key);
+        if (members === undefined) rows.set(p, [i]);
+        else members.push(i);
+      }
+    }
+    return { key: PENDING + String(Date.now()).padStart(TIME_DIGITS, '0') + '/' + gid, keys, rows };
+  }
+
+  /**
+   * One compaction batch: the index and outbox rows of `groups` merged per row prefix and second
+   * (under a fresh group id), a manifest per second, and the deletion of their pending rows.
+   */
+  private compactionOps(groups: readonly PendingGroup[]): BatchOp[] {
+    const gid = this.groupPrefix + (this.groupSeq++).toString(36);
+    // second -> row prefix -> member keys
+    const bySecond = new Map<string, Map<string, EventKey[]>>();
+    for (const g of groups) {
+      for (const [p, idxs] of g.rows) {
+        for (let i = 0; i < idxs.length; i++) {
+          const k = g.keys[idxs[i] as number] as EventKey;
+          const second = secondOf(eventKeyMs(k));
+          let rows = bySecond.get(second);
+          if (rows === undefined) bySecond.set(second, (rows = new Map()));
+          const members = rows.get(p);
+          if (members === undefined) rows.set(p, [k]);
+          else members.push(k);
+        }
       }
     }
     const ops: BatchOp[] = [];
     for (const [second, rows] of bySecond) {
-      if (rows.size === 0) continue;
       const suffix = second + '/' + gid;
       const manifest: string[] = [];
       for (const [p, members] of rows) {
@@ -318,7 +426,113 @@ export class EventStore {
       }
       ops.push({ op: 'put', key: GROUPS + suffix, value: Buffer.from(manifest.join('\n'), 'utf8') });
     }
+    for (const g of groups) ops.push({ op: 'delete', key: g.key });
     return ops;
+  }
+
+  /** Starts a background compaction when enough records wait (or `now`), else arms the timer for one. */
+  private scheduleCompaction(now = false): void {
+    if (this.compactRunning || this.closed || this.pending.size === 0 || !this.indexKey) return;
+    if (now || this.pendingRecords >= COMPACT_RECORDS) {
+      if (this.compactTimer !== undefined) clearTimeout(this.compactTimer);
+      this.compactTimer = undefined;
+      this.compactRunning = true;
+      void this.runCompaction(false)
+        .catch(() => undefined) // the groups stay pending and are retried by the timer
+        .finally(() => {
+          this.compactRunning = false;
+          this.scheduleCompaction();
+        });
+      return;
+    }
+    if (this.compactTimer === undefined) {
+      this.compactTimer = setTimeout(() => {
+        this.compactTimer = undefined;
+        this.scheduleCompaction(true);
+      }, COMPACT_DELAY_MS);
+      this.compactTimer.unref();
+    }
+  }
+
+  /**
+   * Compacts every pending group now: this node's, and pending rows in the store that other nodes
+   * (or this one before a crash) left. Resolves when they are index and outbox rows.
+   */
+  compact(): Promise<void> {
+    return this.runCompaction(true);
+  }
+
+  /** Runs compactions one at a time. */
+  private runCompaction(all: boolean): Promise<void> {
+    const run = this.compactChain.then(() => this.compactNow(all));
+    this.compactChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async compactNow(all: boolean): Promise<void> {
+    if (!this.indexKey) return;
+    const groups = [...this.pending.values()];
+    if (all) {
+      for (const key of await this.kv.list(PENDING)) {
+        if (this.pending.has(key)) continue;
+        const g = await this.readPending(key);
+        if (g) groups.push(g);
+      }
+    }
+    let i = 0;
+    while (i < groups.length) {
+      const batch: PendingGroup[] = [];
+      let records = 0;
+      while (i < groups.length && batch.length < COMPACT_MAX_GROUPS && (batch.length === 0 || records + (groups[i] as PendingGroup).keys.length <= COMPACT_MAX_RECORDS)) {
+        const g = groups[i++] as PendingGroup;
+        batch.push(g);
+        records += g.keys.length;
+      }
+      await this.kv.batch(this.compactionOps(batch));
+      for (const g of batch) {
+        if (this.pending.delete(g.key)) this.pendingRecords -= g.keys.length;
+        this.foreignPending.delete(g.key);
+      }
+    }
+    if (this.pending.size === 0) this.pendingRecords = 0;
+  }
+
+  /** A pending row from the store (cached: pending rows never change), or undefined once compacted. */
+  private async readPending(key: string): Promise<PendingGroup | undefined> {
+    const cached = this.pending.get(key) ?? this.foreignPending.get(key);
+    if (cached) return cached;
+    const v = await this.kv.get(key);
+    const g = v === undefined ? undefined : decodePending(key, v);
+    if (g) this.foreignPending.set(key, g);
+    return g;
+  }
+
+  /**
+   * The keys of not yet compacted records under `prefix` within [lo, hi], ascending. Read before
+   * the index rows: a group compacted in between is then found there (and read once).
+   */
+  private async pendingMembers(prefix: string, lo: number, hi: number): Promise<EventKey[]> {
+    const listed = await this.kv.list(PENDING);
+    const out: EventKey[] = [];
+    if (listed.length === 0) {
+      this.foreignPending.clear();
+      return out;
+    }
+    for (const key of listed) {
+      const g = await this.readPending(key);
+      const idxs = g?.rows.get(prefix);
+      if (!g || !idxs) continue;
+      for (let i = 0; i < idxs.length; i++) {
+        const k = g.keys[idxs[i] as number] as EventKey;
+        const ms = eventKeyMs(k);
+        if (ms >= lo && ms <= hi) out.push(k);
+      }
+    }
+    if (this.foreignPending.size > listed.length) {
+      const live = new Set(listed);
+      for (const key of this.foreignPending.keys()) if (!live.has(key)) this.foreignPending.delete(key);
+    }
+    return out.sort();
   }
 
   /** The index attribute values of a record (ResourceName: both the ARN and its short name). */
@@ -364,9 +578,10 @@ export class EventStore {
   /**
    * Visits the keys under `base` + 16-digit time in [lo, hi], newest prefix first: depth-first over
    * decimal prefixes of the timestamp, listing a prefix once it is narrower than `leaf` digits of
-   * width (adapting to how dense the history is). `visit` returns false to stop.
+   * width (adapting to how dense the history is). `visit` gets the listing and the leaf's time
+   * range, and returns false to stop.
    */
-  private async walk(base: string, lo: number, hi: number, minLeafDigits: number, visit: (listed: string[]) => Promise<boolean>): Promise<void> {
+  private async walk(base: string, lo: number, hi: number, minLeafDigits: number, visit: (listed: string[], from: number, to: number) => Promise<boolean>): Promise<void> {
     if (lo > hi) return;
     let leafDigits = Math.max(8, minLeafDigits);
     const stack: string[] = [ROOT_PREFIX];
@@ -383,7 +598,7 @@ export class EventStore {
         continue;
       }
       const listed = await this.kv.list(base + p);
-      if (!(await visit(listed))) return;
+      if (!(await visit(listed, from, to))) return;
       const n = listed.length;
       if (n > 2000 && leafDigits > Math.max(4, minLeafDigits)) leafDigits--;
       else if (n < 20 && leafDigits < 9) leafDigits++;
@@ -438,9 +653,13 @@ export class EventStore {
     // Group rows are keyed by whole seconds: walk whole seconds (prefixes at least 3 digits wide),
     // then keep each row's members within [lo, hi], newest first.
     const base = IDX + attr.key + '/' + this.tag(attr.key, attr.value) + '/';
-    await this.walk(base, lo - (lo % SECOND), hi - (hi % SECOND) + SECOND - 1, 3, async (listed) => {
-      if (listed.length === 0) return true;
-      const found: EventKey[] = [];
+    // Records of groups not compacted yet (newest last), merged into the leaves they fall in.
+    const pending = await this.pendingMembers(base, lo, hi);
+    let nextPending = pending.length - 1;
+    await this.walk(base, lo - (lo % SECOND), hi - (hi % SECOND) + SECOND - 1, 3, async (listed, from) => {
+      let found: EventKey[] = [];
+      while (nextPending >= 0 && eventKeyMs(pending[nextPending] as EventKey) >= from) found.push(pending[nextPending--] as EventKey);
+      if (listed.length === 0 && found.length === 0) return true;
       for (const row of listed) {
         for (const k of rowMembers(row, await this.kv.get(row), base)) {
           const ms = eventKeyMs(k);
@@ -448,6 +667,8 @@ export class EventStore {
         }
       }
       found.sort();
+      // The same record twice: compacted while this lookup read it pending, or by two nodes.
+      if (found.length > 1) found = found.filter((k, i) => i === 0 || k !== found[i - 1]);
       for (let i = found.length - 1; i >= 0; i--) if (!take(found[i] as string)) return false;
       return true;
     });
@@ -456,6 +677,7 @@ export class EventStore {
 
   /** Event keys waiting for delivery to `trail`, oldest first. */
   async outbox(trail: string): Promise<EventKey[]> {
+    await this.compact();
     const prefix = OUTBOX + trail + '/';
     const view: OutboxView = { rowOf: new Map(), members: new Map() };
     const keys: EventKey[] = [];
@@ -464,7 +686,12 @@ export class EventStore {
       if (members.length === 0) continue;
       view.members.set(row, new Set(members));
       for (const k of members) {
-        view.rowOf.set(k, row);
+        const rows = view.rowOf.get(k);
+        if (rows !== undefined) {
+          rows.push(row);
+          continue;
+        }
+        view.rowOf.set(k, [row]);
         keys.push(k);
       }
     }
@@ -482,14 +709,16 @@ export class EventStore {
     const ops: BatchOp[] = [];
     const touched = new Set<string>();
     for (const k of keys) {
-      const row = view?.rowOf.get(k);
-      if (row === undefined || !view) {
+      const rows = view?.rowOf.get(k);
+      if (rows === undefined || !view) {
         ops.push({ op: 'delete', key: OUTBOX + trail + '/' + k });
         continue;
       }
       view.rowOf.delete(k);
-      view.members.get(row)?.delete(k);
-      touched.add(row);
+      for (const row of rows) {
+        view.members.get(row)?.delete(k);
+        touched.add(row);
+      }
     }
     for (const row of touched) {
       const left = view?.members.get(row);
@@ -503,6 +732,7 @@ export class EventStore {
 
   /** Removes records older than the retention window, with their index and outbox entries. */
   async purge(now: Date): Promise<number> {
+    await this.compact();
     const cutoff = now.getTime() - this.retentionMs;
     // Group rows of seconds wholly before the cutoff, through their manifests.
     const secondsEnd = cutoff - (cutoff % SECOND) - 1;
@@ -549,6 +779,7 @@ export class EventStore {
 
   /** Removes every outbox entry of a deleted trail. */
   async dropOutbox(trail: string): Promise<void> {
+    await this.compact();
     const rows = await this.kv.list(OUTBOX + trail + '/');
     this.outboxViews.delete(trail);
     for (let i = 0; i < rows.length; i += 512) await this.kv.batch(rows.slice(i, i + 512).map((key) => ({ op: 'delete' as const, key })));

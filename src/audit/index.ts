@@ -203,10 +203,11 @@ export class AuditTrail {
     });
   }
 
-  /** Stops the timers and waits for a running delivery round. Pending records stay in the outbox. */
+  /** Stops the timers and waits for a running delivery round and compaction. Pending records stay in the outbox. */
   async close(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     await this.ticking;
+    await this.events.close();
   }
 }

@@ -1,0 +1,110 @@
+// Benchmark: the audit event store alone, in process — EventStore.append over the barrier and
+// SQLite (writer thread, synchronous = FULL), `--conc` appenders in a closed loop (1–2 make the
+// one- or two-record commit groups of a node whose commits finish fast; 32 the large groups of a
+// busy one). Reports process CPU (main + writer thread) per record, which a shared machine
+// disturbs far less than req/s. Several builds alternate in one process: copy the old build first
+// (`mkdir /tmp/before && cp -r dist package.json /tmp/before/ && ln -s $PWD/node_modules /tmp/before/`;
+// the same copy serves `BULWARK_DIST=/tmp/before/dist/src node bench/kms.mjs`).
+// Usage: npm run build && node bench/audit-append.mjs [--builds /tmp/before/dist,dist] [--records 4000] [--rounds 3] [--conc 1,2,8,32] [--trails t1]
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { arg, median } from './lib.mjs';
+
+const strArg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : def;
+};
+const builds = strArg('builds', 'dist').split(',').map((d) => resolve(d));
+const records = arg('records', 4000);
+const rounds = arg('rounds', 3);
+const concs = strArg('conc', '1,2,8,32').split(',').map(Number);
+const trails = strArg('trails', '') ? strArg('trails', '').split(',') : [];
+const ACCOUNT = '123456789012';
+const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0b1f7e0e-2c55-4a4e-9a53-3a1f0e6f8f11`;
+
+async function loadBuild(dist) {
+  const imp = (p) => import(join(dist, 'src', p));
+  const [audit, barrier, sqlite, events] = await Promise.all([imp('audit/index.js'), imp('barrier/index.js'), imp('storage/sqlite.js'), imp('events/index.js')]);
+  return { dist, audit, barrier, sqlite, events };
+}
+
+/** A KMS Encrypt call by the root user, as the API server reports it. */
+function encryptEvent(events, ms) {
+  return {
+    time: new Date(ms), requestId: `req-${ms}`, eventId: events.eventIdAt(ms),
+    identity: { type: 'Root', accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root`, principalId: ACCOUNT, accessKeyId: 'AKIAROOTROOTROOT0001', temporary: false },
+    sourceIp: '127.0.0.1', userAgent: 'aws-sdk-js/3', service: 'kms', eventSource: 'kms.amazonaws.com', operation: 'Encrypt', region: 'us-east-1', readOnly: false,
+    resources: [{ arn: KEY_ARN, type: 'AWS::KMS::Key' }], requestParameters: { keyId: KEY_ARN, encryptionAlgorithm: 'SYMMETRIC_DEFAULT' },
+    responseElements: null, httpStatus: 200, authenticated: true,
+  };
+}
+
+async function run(b, conc) {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-audit-append-'));
+  const backend = await b.sqlite.SqliteBackend.open({ dataDir: dir });
+  try {
+    const seal = await b.barrier.SealManager.open(backend, { dataDir: dir });
+    await seal.initDev();
+    const store = new b.audit.EventStore(seal.barrier);
+    await store.load();
+    // Records are built before timing (the same work for every build): 5 per millisecond.
+    const t0 = Date.now();
+    const items = [];
+    for (let i = 0; i < records; i++) {
+      const ms = t0 + Math.floor(i / 5);
+      const r = b.audit.toCloudTrailRecord(encryptEvent(b.events, ms), ACCOUNT);
+      items.push([r, JSON.stringify(r), ms]);
+    }
+    let batches = 0;
+    const write = backend.batch.bind(backend);
+    backend.batch = (ops) => ((batches += 1), write(ops));
+    let next = 0;
+    const appender = async () => {
+      while (next < items.length) {
+        const [r, json, ms] = items[next++];
+        await store.append(r, json, ms, trails);
+      }
+    };
+    const cpu0 = process.cpuUsage();
+    const wall0 = process.hrtime.bigint();
+    await Promise.all(Array.from({ length: conc }, appender));
+    // A build with a background compactor: its work counts too.
+    if (typeof store.compact === 'function') await store.compact();
+    const wall = Number(process.hrtime.bigint() - wall0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    const rows = (await backend.list('audit/')).length;
+    return { cpuUsPerRecord: (cpu.user + cpu.system) / records, recordsPerSec: records / wall, backendBatchesPerRecord: batches / records, rowsPerRecord: rows / records };
+  } finally {
+    await backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const loaded = [];
+for (const d of builds) loaded.push(await loadBuild(d));
+const all = new Map();
+for (let r = 0; r < rounds; r++) {
+  for (const conc of concs) {
+    // Alternate the order of builds from round to round.
+    for (const b of r % 2 ? [...loaded].reverse() : loaded) {
+      const x = await run(b, conc);
+      const k = `${b.dist} conc=${conc}`;
+      all.set(k, [...(all.get(k) ?? []), x]);
+    }
+  }
+}
+const summary = [];
+for (const [k, xs] of all) {
+  const s = {
+    build: k,
+    cpuUsPerRecord: Number(median(xs.map((x) => x.cpuUsPerRecord)).toFixed(1)),
+    runs: xs.map((x) => Number(x.cpuUsPerRecord.toFixed(1))),
+    recordsPerSec: Math.round(median(xs.map((x) => x.recordsPerSec))),
+    backendBatchesPerRecord: Number(median(xs.map((x) => x.backendBatchesPerRecord)).toFixed(3)),
+    storedRowsPerRecord: Number(median(xs.map((x) => x.rowsPerRecord)).toFixed(2)),
+  };
+  summary.push(s);
+  console.log(JSON.stringify(s));
+}
+console.log(JSON.stringify({ benchmark: 'audit-append', records, rounds, concs, trails, summary }));
