@@ -11,7 +11,10 @@
 // of the baseline phase), how the flood's requests ended, and the gate's limit during the flood.
 // Usage: npx tsc -p tsconfig.build.json && node bench/flood/gate-sim.mjs [--clients 300] [--bots 1024]
 //        [--flood-rps 1000] [--service-ms 2] [--baseline-s 25] [--flood-s 20] [--mitigate-s 2.7] [--seed 1]
-//        [--min-in-flight 8]
+//        [--min-in-flight 8] [--newcomer-share 0.5 (limits.newcomerShare; 1: no reserve)]
+// BULWARK_DIST=<compiled tree> runs another build (default dist/src), e.g. a copy of the previous one.
+// `legitSlowByTime` counts the legitimate requests slower than 2× the baseline p99 by when they
+// started (flood seconds: 0–0.5, 0.5–1, 1–2, 2 until the mitigation, after it).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -23,9 +26,10 @@ const arg = (name, dflt) => {
 const o = {
   clients: arg('clients', 300), bots: arg('bots', 1024), floodRps: arg('flood-rps', 1000), serviceMs: arg('service-ms', 2),
   baselineS: arg('baseline-s', 25), floodS: arg('flood-s', 20), mitigateS: arg('mitigate-s', 2.7), seed: arg('seed', 1),
-  minInFlight: arg('min-in-flight', 8),
+  minInFlight: arg('min-in-flight', 8), newcomerShare: arg('newcomer-share', undefined),
 };
-const { upstreamGate, siteLimitsSchema } = await import(pathToFileURL(join(here, '..', '..', '..', 'dist', 'src', 'proxy', 'limits.js')).href);
+const dist = process.env.BULWARK_DIST ?? join(here, '..', '..', '..', 'dist', 'src');
+const { upstreamGate, siteLimitsSchema } = await import(pathToFileURL(join(dist, 'proxy', 'limits.js')).href);
 
 function rng(seed) {
   let a = seed >>> 0;
@@ -78,13 +82,13 @@ function less(a, b) {
 
 function simulate(priority, adaptive) {
   const rnd = rng(o.seed);
-  const limits = siteLimitsSchema.parse({ ...(priority ? {} : { maxEstablishedSources: 0 }), adaptiveConcurrency: adaptive, minInFlight: o.minInFlight });
+  const limits = siteLimitsSchema.parse({ ...(priority ? {} : { maxEstablishedSources: 0 }), adaptiveConcurrency: adaptive, minInFlight: o.minInFlight, ...(o.newcomerShare !== undefined ? { newcomerShare: o.newcomerShare } : {}) });
   const gate = upstreamGate('sim', limits, undefined, 128);
   const ev = new Events();
   const floodStart = 5000 + o.baselineS * 1000;
   const floodEnd = floodStart + o.floodS * 1000;
   const mitigatedAt = floodStart + o.mitigateS * 1000;
-  const stats = { legit: { n: 0, ok: 0, s503: 0, timeout: 0, lat: [] }, attack: { n: 0, ok: 0, s503: 0, timeout: 0, blocked: 0 } };
+  const stats = { legit: { n: 0, ok: 0, s503: 0, timeout: 0, lat: [], at: [] }, attack: { n: 0, ok: 0, s503: 0, timeout: 0, blocked: 0 } };
   const baseLat = [];
   let limitMin = Infinity;
   let limitAtEnd = 0;
@@ -121,7 +125,10 @@ function simulate(priority, adaptive) {
     s.n++;
     if (status === 200) {
       s.ok++;
-      if (r.legit) s.lat.push(now - r.t0);
+      if (r.legit) {
+        s.lat.push(now - r.t0);
+        s.at.push([r.t0 - floodStart, now - r.t0]);
+      }
     } else if (status === 503) s.s503++;
     else s.timeout++;
     if (r.legit) ev.push(now + 1000 + rnd() * 4000, legitSend, r.client);
@@ -156,9 +163,13 @@ function simulate(priority, adaptive) {
     request(`127.10.${c % 250}.${1 + Math.floor(c / 250)}`, true, c);
   }
   let bot = 0;
+  // Requests owed to the offered rate (any rate, not only multiples of 1,000/s).
+  let owed = 0;
   function attackTick() {
     if (now >= floodEnd) return;
-    const n = Math.round(o.floodRps / 1000);
+    owed += o.floodRps / 1000;
+    const n = Math.floor(owed);
+    owed -= n;
     for (let i = 0; i < n; i++) {
       const ip = `127.200.${bot % 8}.${1 + Math.floor(bot / 8)}`;
       bot = (bot + 1) % o.bots;
@@ -192,12 +203,20 @@ function simulate(priority, adaptive) {
   const lat = stats.legit.lat.sort((x, y) => x - y);
   const q = (p, l = lat) => (l.length ? l[Math.min(l.length - 1, Math.floor(p * l.length))] : 0);
   baseLat.sort((x, y) => x - y);
+  const slow = 2 * q(0.99, baseLat);
+  const edges = [...new Set([0, 500, 1000, 2000, o.mitigateS * 1000, Infinity])].sort((x, y) => x - y);
+  const byTime = {};
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const inB = stats.legit.at.filter(([t]) => t >= edges[k] && t < edges[k + 1]);
+    byTime[`${edges[k] / 1000}-${edges[k + 1] / 1000}s`] = `${inB.filter(([, l]) => l > slow).length}/${inB.length}`;
+  }
   return {
     priority,
     adaptive,
     legitBaselineP99Ms: q(0.99, baseLat),
     legitFlood: `${stats.legit.ok}/${stats.legit.n} ok (${((100 * stats.legit.ok) / Math.max(1, stats.legit.n)).toFixed(2)} %), 503 ${stats.legit.s503}, timeout ${stats.legit.timeout}`,
     legitLatencyMs: `p50 ${q(0.5).toFixed(1)}, p99 ${q(0.99).toFixed(1)}, p99.9 ${q(0.999).toFixed(1)}; over 2× baseline p99: ${lat.filter((x) => x > 2 * q(0.99, baseLat)).length}`,
+    legitSlowByTime: byTime,
     attack: `${stats.attack.n} sent: ${stats.attack.ok} served, 503 ${stats.attack.s503}, timeout ${stats.attack.timeout}, blocked ${stats.attack.blocked}`,
     historySources: gate.history ? gate.history.size : 0,
     gateLimit: `min ${limitMin} in the flood (sampled each second), ${limitAtEnd} at its end, ${gate.limit} after the recovery; no-load RTT ${gate.minRttMs.toFixed(2)} ms`,

@@ -5,7 +5,9 @@
 // cache-busting query strings, realistic user agents), then slowloris and slow POST (slowhttptest,
 // when installed). Reports, per target: legitimate success share and p50/p99 latency against the
 // no-attack phase, time to detect and to mitigate (Bulwark), legitimate requests wrongly refused,
-// attack requests let through, and the proxy's CPU and memory.
+// attack requests let through, and the proxy's CPU and memory; for Bulwark also the legitimate
+// flood-phase latencies split at the moment the bench saw the mitigation rule
+// (`legitFloodBeforeAfterMitigation`: requests, p99, and how many took over 2× the baseline p99).
 // Usage: npm run build && node bench/flood/run.mjs [--baseline 35] [--flood 30] [--recovery 15] [--slow 10]
 //                                                  [--clients 300] [--bots 1024] [--flood-rps 1000] [--upstream-ms 2]
 //                                                  [--no-nginx] [--no-shield (the site without web ACL or protection)]
@@ -76,17 +78,39 @@ function phaseStats() {
   const stats = new Map();
   const cur = () => {
     let s = stats.get(phase);
-    if (!s) stats.set(phase, (s = { n: 0, ok: 0, statuses: {}, lat: [] }));
+    if (!s) stats.set(phase, (s = { n: 0, ok: 0, statuses: {}, lat: [], t0: [] }));
     return s;
   };
   process.on('message', (m) => {
     if (m.phase) phase = m.phase;
     if (m.report) {
       const out = {};
+      const q = (lat, p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : 0);
+      // The flood phase's latencies with their start times (epoch ms), before the sort below reorders them.
+      const flood = stats.get('flood');
+      const timed = flood ? flood.lat.map((ms, i) => [flood.t0[i], ms]) : [];
       for (const [k, s] of stats) {
         const lat = s.lat.sort((a, b) => a - b);
-        const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : 0);
-        out[k] = { n: s.n, ok: s.ok, statuses: s.statuses, p50: q(0.5), p99: q(0.99) };
+        out[k] = { n: s.n, ok: s.ok, statuses: s.statuses, p50: q(lat, 0.5), p99: q(lat, 0.99) };
+      }
+      // Where the flood's tail lies: requests started before / after `m.split` (when the bench saw
+      // the mitigation rule, epoch ms), their p99 and how many took over twice the baseline p99.
+      if (m.split !== undefined && out.baseline && timed.length > 0) {
+        const slow = 2 * out.baseline.p99;
+        const part = (xs) => {
+          const lat = xs.map((x) => x[1]).sort((a, b) => a - b);
+          return { n: lat.length, p99: q(lat, 0.99), overTwiceBaselineP99: lat.filter((x) => x > slow).length };
+        };
+        out.floodSplit = { beforeMitigation: part(timed.filter((x) => x[0] < m.split)), afterMitigation: part(timed.filter((x) => x[0] >= m.split)) };
+        // Requests over twice the baseline p99 per second of the flood phase (by start time).
+        const first = Math.min(...timed.map((x) => x[0]));
+        const perSecond = [];
+        for (const [t0, ms] of timed) {
+          const k = Math.floor((t0 - first) / 1000);
+          while (perSecond.length <= k) perSecond.push(0);
+          if (ms > slow) perSecond[k]++;
+        }
+        out.floodSplit.slowPerSecond = perSecond;
       }
       process.send({ report: out });
     }
@@ -99,7 +123,10 @@ function phaseStats() {
       s.n++;
       if (status === 200) s.ok++;
       s.statuses[status] = (s.statuses[status] ?? 0) + 1;
-      if (s.lat.length < 200_000) s.lat.push(ms);
+      if (s.lat.length < 200_000) {
+        s.lat.push(ms);
+        s.t0.push(Date.now() - ms);
+      }
     },
   };
 }
@@ -179,10 +206,10 @@ function child(args) {
   return p;
 }
 
-function report(p) {
+function report(p, split) {
   return new Promise((res) => {
     p.once('message', (m) => res(m.report));
-    p.send({ report: true });
+    p.send({ report: true, split });
   });
 }
 
@@ -379,7 +406,7 @@ async function scenario(name, target, o) {
     }
   }
   if (target.attacks) res.attacks = (await target.attacks()).length;
-  res.legit = await report(legitP);
+  res.legit = await report(legitP, res.mitigateMs !== undefined ? floodStart + res.mitigateMs : undefined);
   res.flood = await report(floodP);
   legitP.send({ exit: true });
   floodP.send({ exit: true });
@@ -402,6 +429,13 @@ function summary(r) {
     legitFloodRequests: f.n,
     p50: `${b.p50.toFixed(1)} → ${f.p50.toFixed(1)} ms`,
     p99: `${b.p99.toFixed(1)} → ${f.p99.toFixed(1)} ms (${(f.p99 / Math.max(0.001, b.p99)).toFixed(2)}×)`,
+    ...(r.legit.floodSplit
+      ? {
+          legitFloodBeforeAfterMitigation: ['beforeMitigation', 'afterMitigation']
+            .map((k) => { const x = r.legit.floodSplit[k]; return `${x.n} req, p99 ${x.p99.toFixed(1)} ms, ${x.overTwiceBaselineP99} over 2× baseline p99`; })
+            .join(' / '),
+        }
+      : {}),
     legitRefused: refused,
     attackRequests: a.n,
     attackLetThrough: a.statuses['200'] ?? 0,

@@ -19,24 +19,28 @@ function drive(
   ms: number,
   arrivals: (t: number) => number,
   rtt: (t: number, inFlight: number) => number,
-  opts: { start?: number; leaveAfterMs?: number; rnd?: () => number } = {},
+  opts: { start?: number; leaveAfterMs?: number; rnd?: () => number; ip?: () => string | undefined } = {},
 ): { limits: number[]; log: string[]; violations: string[]; settleAll: () => void; end: number } {
-  const releases = new Map<number, number>();
+  /** Due time → the sources of the requests that end then (each succeeds). */
+  const releases = new Map<number, (string | undefined)[]>();
   const limits: number[] = [];
   const log: string[] = [];
   const violations: string[] = [];
   const waiting = new Set<W>();
   let id = 0;
   let t = opts.start ?? 0;
-  const hold = (at: number): void => {
+  const hold = (at: number, ip: string | undefined): void => {
     const due = at + Math.max(1, Math.round(rtt(at, g.active)));
-    releases.set(due, (releases.get(due) ?? 0) + 1);
+    const list = releases.get(due);
+    if (list === undefined) releases.set(due, [ip]);
+    else list.push(ip);
   };
   const checkGrant = (): void => {
     if (g.active > g.limit) violations.push(`t=${t}: ${g.active} in flight over the limit ${g.limit}`);
   };
   const make = (): W => {
     const w: W = {
+      clientIp: opts.ip?.(),
       id: id++,
       cancelled: false,
       settled: 0,
@@ -46,7 +50,7 @@ function drive(
         waiting.delete(w);
         log.push(`${t} grant ${w.id}`);
         checkGrant();
-        hold(t);
+        hold(t, w.clientIp);
       },
       timeout: () => {
         if (w.settled++ > 0 || !waiting.has(w)) violations.push(`t=${t}: timeout of ${w.id} settled ${w.settled}`);
@@ -60,9 +64,8 @@ function drive(
   const leave = new Map<number, W[]>();
   const end = t + ms;
   for (; t < end; t++) {
-    const n = releases.get(t) ?? 0;
+    for (const ip of releases.get(t) ?? []) g.release(t, ip);
     releases.delete(t);
-    for (let k = 0; k < n; k++) g.release(t);
     for (const w of leave.get(t) ?? []) {
       if (w.cancelled) continue;
       w.cancelled = true;
@@ -79,7 +82,7 @@ function drive(
       if (r === 'go') {
         w.settled++;
         checkGrant();
-        hold(t);
+        hold(t, w.clientIp);
       } else if (r === 'queued') {
         waiting.add(w);
         if (opts.leaveAfterMs !== undefined && opts.rnd !== undefined && opts.rnd() < 0.3) {
@@ -95,9 +98,8 @@ function drive(
   const settleAll = (): void => {
     // Every held slot comes back; the queue drains or times out.
     for (let guard = 0; guard < 1_000_000 && (releases.size > 0 || g.queued > 0); guard++, t++) {
-      const n = releases.get(t) ?? 0;
+      for (const ip of releases.get(t) ?? []) g.release(t, ip);
       releases.delete(t);
-      for (let k = 0; k < n; k++) g.release(t);
       if (t % 1000 === 0) g.expire(t);
     }
   };
@@ -202,7 +204,7 @@ describe('adaptive upstream limit', () => {
       const max = 2 + Math.floor(rnd() * 60);
       const floor = 1 + Math.floor(rnd() * 10);
       const history = rnd() < 0.5 ? new SourceHistory({ maxSources: 16, afterMs: 1000, idleMs: 10_000, rate: 2, burst: 4 }) : undefined;
-      const g = new UpstreamGate(max, 1 + Math.floor(rnd() * 200), 200 + Math.floor(rnd() * 3000), undefined, history, { minInFlight: floor });
+      const g = new UpstreamGate(max, 1 + Math.floor(rnd() * 200), 200 + Math.floor(rnd() * 3000), undefined, history, { minInFlight: floor, newcomerShare: [1, 0.5, 0.1][trial % 3] as number });
       // Phases of random load and response time (flat, rising with load, spikes).
       const phases = Array.from({ length: 8 }, () => ({ rate: rnd() * 3, base: 1 + Math.floor(rnd() * 40), perReq: rnd() < 0.5 ? rnd() * 3 : 0 }));
       const r = drive(
@@ -216,7 +218,7 @@ describe('adaptive upstream limit', () => {
           const p = phases[Math.min(7, Math.floor(t / 1000))] as (typeof phases)[number];
           return p.base + p.perReq * n + (rnd() < 0.05 ? 200 : 0);
         },
-        { rnd, leaveAfterMs: 3000 },
+        { rnd, leaveAfterMs: 3000, ip: () => (rnd() < 0.9 ? `10.0.${Math.floor(rnd() * 2)}.${Math.floor(rnd() * 8)}` : undefined) },
       );
       expect(r.violations, `trial ${trial}`).toEqual([]);
       const lo = Math.min(floor, max);
@@ -235,5 +237,139 @@ describe('adaptive upstream limit', () => {
       expect([...ends.values()].every((n) => n === 1), `trial ${trial}`).toBe(true);
       expect(ends.size, `trial ${trial}`).toBe(r.log.filter((l) => / (go|queued|full) /.test(l)).length);
     }
+  });
+});
+
+/** One request of {@link floodOnOneCore}. */
+interface Req extends GateWaiter {
+  cancelled: boolean;
+  readonly legit: boolean;
+  readonly t0: number;
+  settled: number;
+  /** Requests granted before it and not yet served when it was granted (what it waits behind in the upstream). */
+  ahead: number;
+  /** Of those, flood requests. */
+  newcomersAhead: number;
+  done: number;
+}
+
+/**
+ * A flood in front of a one-core upstream (2 ms per request, served in grant order), on a fake
+ * millisecond clock: 40 clients (established after their first second) send one request every
+ * ~25 ms in all (seeded; none when `clients` is false), and from t = 5 s for 3 s 1,000 newcomer
+ * addresses send one request per ms (twice what the upstream serves), then everything drains.
+ * Checks at each step that the upstream never idles while requests wait, and returns every
+ * request with what it waited behind in the upstream.
+ */
+function floodOnOneCore(newcomerShare: number | undefined, seed: number, clients = true): { reqs: Req[]; violations: string[]; gate: UpstreamGate } {
+  const rnd = mulberry32(seed);
+  const history = new SourceHistory({ maxSources: 10_000, afterMs: 1000, idleMs: 3_600_000, rate: 20, burst: 20 });
+  const legitIps = Array.from({ length: 40 }, (_, i) => `10.0.0.${i}`);
+  const g = new UpstreamGate(64, 1024, 10_000, undefined, history, { minInFlight: 8, ...(newcomerShare !== undefined ? { newcomerShare } : {}) });
+  const reqs: Req[] = [];
+  const violations: string[] = [];
+  // The upstream: granted requests in order, one at a time.
+  const upstream: Req[] = [];
+  let busyUntil = 0;
+  let t = 0;
+  const start = (r: Req): void => {
+    r.ahead = upstream.length;
+    r.newcomersAhead = upstream.filter((x) => !x.legit).length;
+    upstream.push(r);
+    if (g.active > g.limit) violations.push(`t=${t}: ${g.active} in flight over the limit ${g.limit}`);
+  };
+  const make = (ip: string, legit: boolean): Req => {
+    const r: Req = {
+      cancelled: false, legit, t0: t, settled: 0, ahead: -1, newcomersAhead: -1, done: -1, clientIp: ip,
+      grant: () => {
+        if (r.settled++ > 0) violations.push(`t=${t}: settled twice`);
+        r.cancelled = true;
+        start(r);
+      },
+      timeout: () => {
+        if (r.settled++ > 0) violations.push(`t=${t}: settled twice`);
+        r.cancelled = true;
+      },
+    };
+    reqs.push(r);
+    return r;
+  };
+  const send = (ip: string, legit: boolean): void => {
+    const r = make(ip, legit);
+    const res = g.acquire(r, t);
+    if (res === 'go') {
+      r.settled++;
+      start(r);
+    } else if (res === 'full') r.settled++;
+  };
+  let bot = 0;
+  for (t = 0; t < 30_000; t++) {
+    // The upstream finishes its current request: the slot returns (the source succeeded).
+    if (upstream.length > 0 && t >= busyUntil) {
+      const r = upstream.shift() as Req;
+      r.done = t;
+      g.release(t, r.clientIp);
+      busyUntil = t + 2;
+    } else if (upstream.length === 0) busyUntil = t + 2;
+    if (rnd() < 0.04 && clients) send(legitIps[Math.floor(rnd() * legitIps.length)] as string, true);
+    if (t >= 5000 && t < 8000) send(`10.200.${bot % 4}.${(bot = (bot + 1) % 1000) >> 2}`, false);
+    if (t % 1000 === 0) g.expire(t);
+    if (g.queued > 0 && g.active === 0) violations.push(`t=${t}: ${g.queued} queued with the upstream idle`);
+  }
+  return { reqs, violations, gate: g };
+}
+
+describe('adaptive upstream limit with established sources (newcomer share)', () => {
+  it('is half the lowered limit by default, configurable, and validated', () => {
+    expect(siteLimitsSchema.parse({}).newcomerShare).toBe(0.5);
+    expect(siteLimitsSchema.parse({ newcomerShare: 1 }).newcomerShare).toBe(1);
+    expect(() => siteLimitsSchema.parse({ newcomerShare: 0 })).toThrow();
+    expect(() => siteLimitsSchema.parse({ newcomerShare: 1.5 })).toThrow();
+  });
+
+  it('during a flood keeps slots for established clients: they wait behind at most half the limit of flood requests in the upstream, and behind more without', () => {
+    for (const seed of [1, 2, 3]) {
+      const withShare = floodOnOneCore(0.5, seed);
+      const without = floodOnOneCore(1, seed);
+      for (const run of [withShare, without]) {
+        expect(run.violations.slice(0, 3), `seed ${seed}`).toEqual([]);
+        // Everyone was answered once; nothing is left in flight or queued.
+        expect(run.reqs.every((r) => r.settled === 1)).toBe(true);
+        expect(run.gate.active).toBe(0);
+        expect(run.gate.queued).toBe(0);
+      }
+      // Once the limit is down (half a second into the flood), until the flood's backlog is gone.
+      const during = (run: typeof withShare): Req[] => run.reqs.filter((r) => r.legit && r.t0 >= 5500 && r.t0 < 8000);
+      const worst = (rs: Req[]): number => Math.max(...rs.map((r) => r.newcomersAhead));
+      // The limit sits at its floor (8): newcomers hold at most 4 slots, so at most 4 flood requests are ahead.
+      expect(worst(during(withShare)), `seed ${seed}`).toBeLessThanOrEqual(4);
+      expect(worst(during(without)), `seed ${seed}`).toBeGreaterThanOrEqual(7);
+      // Every legitimate request was served (none timed out or was refused).
+      expect(withShare.reqs.filter((r) => r.legit).every((r) => r.done >= 0)).toBe(true);
+    }
+  });
+
+  it('changes nothing with a share of 1, nor while the limit is at the slot count', () => {
+    // Share 1: the same gate as before the option (identical outcomes for the same flood).
+    const a = floodOnOneCore(1, 4);
+    const b = floodOnOneCore(undefined, 4);
+    expect(a.reqs.map((r) => `${r.t0} ${r.ahead} ${r.done}`)).toEqual(b.reqs.map((r) => `${r.t0} ${r.ahead} ${r.done}`));
+    // No established client comes: no reserve (the flood alone uses every slot of the limit).
+    const c = floodOnOneCore(0.5, 4, false);
+    const d = floodOnOneCore(1, 4, false);
+    expect(c.violations).toEqual([]);
+    expect(c.reqs.map((r) => `${r.t0} ${r.ahead} ${r.done}`)).toEqual(d.reqs.map((r) => `${r.t0} ${r.ahead} ${r.done}`));
+    expect(Math.max(...c.reqs.map((r) => r.ahead))).toBeGreaterThanOrEqual(7);
+    // Flat response time: the limit stays at the slot count, and newcomers get every slot.
+    const h = new SourceHistory({ maxSources: 100, afterMs: 1000, idleMs: 3_600_000, rate: 2, burst: 20 });
+    h.record('10.0.0.1', 0, true);
+    const g = new UpstreamGate(4, 64, 10_000, undefined, h, { minInFlight: 2, newcomerShare: 0.5 });
+    const held: number[] = [];
+    const w = (ip: string): GateWaiter => ({ cancelled: false, clientIp: ip, grant: () => held.push(1), timeout: () => undefined });
+    for (let i = 0; i < 4; i++) expect(g.acquire(w(`10.1.0.${i}`), 5000)).toBe('go');
+    expect(g.acquire(w('10.1.0.9'), 5000)).toBe('queued');
+    g.release(5001);
+    expect(held.length).toBe(1);
+    expect(g.limit).toBe(4);
   });
 });

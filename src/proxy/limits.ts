@@ -14,7 +14,9 @@
  *   ({@link SourceHistory}) are served first and may displace a newcomer from a full queue. An
  *   adaptive limit lowers the slots handed out while the upstream's response time rises under load
  *   (see {@link UpstreamGate.release}), so that requests wait in the gate's ordered queue rather
- *   than in the upstream's own.
+ *   than in the upstream's own; while it is lowered and established sources are being served
+ *   first, the others hold at most `newcomerShare` of it, so that an established request waits
+ *   behind fewer flood requests inside the upstream.
  *
  * Per-connection state lives on the socket under a symbol; listeners are shared functions, so no
  * closure is created per connection or request. Per-IP tables are swept and capped.
@@ -76,6 +78,8 @@ export const siteLimitsSchema = z
     adaptiveConcurrency: z.boolean().default(true),
     /** Fewest upstream slots the adaptive limit goes down to (at most the slot count). */
     minInFlight: z.number().int().min(1).default(8),
+    /** Share of the lowered adaptive limit that sources without priority may hold while requests queue (1: no reserve; see {@link UpstreamGate}). */
+    newcomerShare: z.number().gt(0).max(1).default(0.5),
   })
   .strict();
 
@@ -577,6 +581,13 @@ const ADAPTIVE_RTT_FLOOR_MS = 1;
 export interface AdaptiveOptions {
   /** The fewest slots (the cap is the gate's slot count). */
   readonly minInFlight: number;
+  /**
+   * Share of the limit (rounded up, at least one slot): while the limit is lowered, requests queue
+   * and established sources are being served first, a request without priority gets a slot only
+   * while fewer than this many are in use; the rest is kept for established sources (needs a
+   * {@link SourceHistory}; default 1: no reserve).
+   */
+  readonly newcomerShare?: number;
 }
 
 /** Time without queueing after which the gate adds new sources to its history again. */
@@ -842,7 +853,10 @@ class WaiterRing {
  * With a {@link SourceHistory}, a request that has to queue from an established source (within its
  * rate) waits in a second ring that is served first, and when the queue is full it takes the place
  * of the newest newcomer (who gets the 503) instead of being refused. Both rings share the queue
- * size. A request that gets a slot at once never looks at the history.
+ * size. A request that gets a slot at once never looks at the history, except while the gate
+ * keeps a reserve (see {@link reserving}): with the adaptive limit lowered, requests that are not
+ * served first hold at most `newcomerShare` of it and queue beyond that, so the other slots are
+ * free for established arrivals.
  */
 export class UpstreamGate {
   private inFlight = 0;
@@ -861,6 +875,12 @@ export class UpstreamGate {
   /** The adaptive limit (fractional; {@link cap} is its integer part), or undefined when off. */
   private limitF: number | undefined;
   private readonly floor: number;
+  /** Share of a lowered limit that waiters without priority may hold while requests queue (1: no reserve). */
+  private readonly share: number = 1;
+  /** When a request last was served first (the reserve is kept only while such requests come). */
+  private priorityAtMs = -Infinity;
+  /** Slots waiters without priority may hold now ({@link cap} unless reserving, see {@link reserving}). */
+  private newcomerCap: number;
   /** Adaptive sampling window: its start, the integral of the in-flight count over it (slot·ms), responses in it. */
   private winStartMs = -Infinity;
   private area = 0;
@@ -886,10 +906,13 @@ export class UpstreamGate {
     adaptive?: AdaptiveOptions,
   ) {
     this.cap = max;
+    this.newcomerCap = max;
     this.floor = max;
     if (adaptive !== undefined && max > 0) {
       this.floor = Math.max(1, Math.min(max, adaptive.minInFlight));
       this.limitF = max;
+      // A reserve needs someone to keep it for.
+      if (history !== undefined && adaptive.newcomerShare !== undefined) this.share = Math.min(1, Math.max(0, adaptive.newcomerShare));
     }
     this.queue = new WaiterRing(queueSize);
     this.firsts = history !== undefined ? new WaiterRing(queueSize) : undefined;
@@ -926,9 +949,31 @@ export class UpstreamGate {
     return this.recentRtt;
   }
 
+  /**
+   * True while the gate keeps slots for established sources: {@link newcomerCap} slots or more are
+   * in use, a request was served first within the last {@link LEARN_CALM_MS} (someone to keep them
+   * for), the adaptive limit is lowered (the upstream's response time rose under load), and
+   * requests queue (or one had to within the last {@link LEARN_CALM_MS}). Requests that are not
+   * served first then queue even when a slot is free; the upstream never idles because of it, as
+   * the reserve needs at least one slot in use.
+   */
+  private reserving(nowMs: number): boolean {
+    return this.inFlight >= this.newcomerCap && nowMs - this.priorityAtMs < LEARN_CALM_MS && this.cap < this.max && (this.queue.size > 0 || nowMs - this.congestedAtMs < LEARN_CALM_MS);
+  }
+
+  /** Whether a waiter is served first (its source is established and within its rate; takes a token). */
+  private priority(w: GateWaiter, nowMs: number): boolean {
+    const ip = w.clientIp;
+    if (this.firsts === undefined || ip === undefined || ip === '' || !(this.history as SourceHistory).priority(ip, nowMs)) return false;
+    this.priorityAtMs = nowMs;
+    return true;
+  }
+
   /** Takes a slot now ('go'), queues ('queued': grant() or timeout() follows unless withdrawn) or refuses ('full'). */
   acquire(w: GateWaiter, nowMs: number): 'go' | 'queued' | 'full' {
-    if (this.max === 0 || this.inFlight < this.cap) {
+    let first: boolean | undefined;
+    // While reserving, a free slot goes at once only to a request served first (the others queue).
+    if (this.max === 0 || (this.inFlight < this.cap && (!this.reserving(nowMs) || (first = this.priority(w, nowMs))))) {
       if (this.limitF !== undefined) {
         this.integrate(nowMs);
         if (this.inFlight >= this.peak) this.peak = this.inFlight + 1;
@@ -941,8 +986,7 @@ export class UpstreamGate {
     this.congestedAtMs = nowMs;
     const q = this.queue;
     const cap = q.slots.length;
-    const ip = w.clientIp;
-    const first = this.firsts !== undefined && ip !== undefined && ip !== '' && (this.history as SourceHistory).priority(ip, nowMs);
+    if (first === undefined) first = this.priority(w, nowMs);
     if (this.queued >= cap && !(first && this.displace())) {
       this.onReject?.('UPSTREAM_QUEUE_FULL');
       return 'full';
@@ -989,7 +1033,8 @@ export class UpstreamGate {
 
   private grantNext(nowMs: number): boolean {
     if (this.firsts !== undefined && this.grantFrom(this.firsts, nowMs)) return true;
-    return this.grantFrom(this.queue, nowMs);
+    // The slots over the newcomers' share stay free for established arrivals while reserving.
+    return !this.reserving(nowMs) && this.grantFrom(this.queue, nowMs);
   }
 
   /** Adds the in-flight count since the last change to the window's integral. */
@@ -1038,6 +1083,7 @@ export class UpstreamGate {
     else return;
     this.limitF = l;
     this.cap = Math.floor(l);
+    this.newcomerCap = Math.max(1, Math.ceil(this.cap * this.share));
   }
 
   /** Times out waiters older than the queue timeout and sweeps the history (called every second). */
@@ -1114,6 +1160,6 @@ export function upstreamGate(site: string, limits: SiteLimits, metrics: LimitMet
       ? new SourceHistory({ maxSources: limits.maxEstablishedSources, afterMs: limits.establishedAfterMs, idleMs: limits.establishedIdleMs, rate: limits.establishedRate, burst: limits.establishedBurst })
       : undefined;
   // Lowering the limit only helps when the requests over it can wait: it needs a queue.
-  const adaptive = limits.adaptiveConcurrency && max > 0 && limits.upstreamQueueSize > 0 ? { minInFlight: limits.minInFlight } : undefined;
+  const adaptive = limits.adaptiveConcurrency && max > 0 && limits.upstreamQueueSize > 0 ? { minInFlight: limits.minInFlight, newcomerShare: limits.newcomerShare } : undefined;
   return new UpstreamGate(max, limits.upstreamQueueSize, limits.upstreamQueueTimeoutMs, metrics ? (r) => metrics.reject(site, r) : undefined, history, adaptive);
 }
