@@ -119,6 +119,7 @@ results.auditOnEncrypt = {
       }
     : {}),
   target: 0.9,
+  rounds: audit.map((a) => ({ off: Math.round(a.off), on: Math.round(a.on), ratio: Number(a.ratio.toFixed(3)), ...(haveCpu ? { cpuOff: Math.round(a.cpuOff), cpuOn: Math.round(a.cpuOn) } : {}) })),
 };
 console.log('audit on/off (Encrypt)', JSON.stringify(results.auditOnEncrypt));
 console.log(JSON.stringify({ benchmark: 'kms', connections, seconds, rounds, results }));
