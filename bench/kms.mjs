@@ -99,6 +99,9 @@ const measured = async (server, spec) => {
   const requests = r.requests ?? r.rps * seconds;
   return { rps: r.rps, cpuUsPerRequest: c0 === undefined || c1 === undefined ? undefined : (c1 - c0) / requests };
 };
+// JIT warm-up of both nodes, unmeasured (in --audit-only mode nothing else has run on them yet).
+await load(quiet.endpoint, without, connections, 2, dir);
+await load(node.endpoint, withAudit, connections, 2, dir);
 const audit = [];
 for (let i = 0; i < rounds; i++) {
   const off = await measured(quiet, without);
