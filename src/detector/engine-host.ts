@@ -8,9 +8,9 @@
  * Kept apart from worker_threads so that tests can drive it over a MessageChannel in process.
  */
 import { geoOf } from './geo.js';
-import { validateRecord, type EngineLike } from './guardduty.js';
+import { admitRecord, batchRecords, bodyObject, type EngineLike } from './guardduty.js';
 import { DomainMatcher, IpMatcher } from './lists.js';
-import { SEEN_SEED, SeenSet } from './seen.js';
+import { SeenSet } from './seen.js';
 import type { DetectionContext, DetectorInput, FindingCandidate, ListMatch } from './types.js';
 
 /** The entries of one detector's compiled lists, as the main thread read them. */
@@ -88,7 +88,6 @@ class HostedDetector {
 }
 
 const NO_CANDS: readonly FindingCandidate[] = Object.freeze([]);
-const decoder = new TextDecoder();
 
 /** Every detector's engine, dedup memory and lists; answers one message at a time. */
 export class EngineHost {
@@ -169,47 +168,27 @@ export class EngineHost {
 
   private ingest(seq: number, id: string, kind: 'cloudtrail' | 'vpcflow' | 'dns', body: Uint8Array): HostReply {
     const fail = (code: 'SerializationException' | 'BadRequestException', message: string): HostReply => ({ t: 'ingested', seq, error: { code, message }, accepted: 0, duplicates: 0, skipped: [], cands: NO_CANDS, errors: [] });
-    // As the API listener parses a signed body (http/server.ts jsonObject): UTF-8, an empty body is {}.
-    let parsed: unknown;
-    try {
-      parsed = body.length ? JSON.parse(decoder.decode(body)) : {};
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return fail('SerializationException', 'Body must be a JSON object');
-    const doc = parsed as { records?: unknown; Records?: unknown };
-    // `records` (batches the CLI assembles) or `Records` (a CloudTrail document sent as delivered).
-    const records = doc.records ?? doc.Records;
-    if (!Array.isArray(records)) return fail('BadRequestException', "The request is rejected because 'records' must be an array.");
-    if (records.length > this.limits.maxRecords) return fail('BadRequestException', `The request is rejected because a batch holds at most ${this.limits.maxRecords} records.`);
+    const records = batchRecords(bodyObject(body), this.limits.maxRecords);
+    if (!Array.isArray(records)) return fail(records.code, records.message);
     const d = this.detectors.get(id);
     if (!d) return fail('BadRequestException', 'The request is rejected because the input detectorId is not owned by the current account.');
     let engine: EngineLike | undefined;
-    const seed = SEEN_SEED[kind];
     let accepted = 0;
     let duplicates = 0;
     const skipped: { index: number; reason: string }[] = [];
     const cands: FindingCandidate[] = [];
     const errors: string[] = [];
     for (let i = 0; i < records.length; i++) {
-      const r: unknown = records[i];
-      const problem = validateRecord(kind, r);
-      if (problem) {
-        skipped.push({ index: i, reason: problem });
+      const input = admitRecord(kind, records[i], d.seen);
+      if (typeof input === 'string') {
+        skipped.push({ index: i, reason: input });
         continue;
       }
-      const rec = r as Record<string, unknown>;
-      if (d.seen.checkAndAdd(kind === 'cloudtrail' ? (rec.eventID as string) : JSON.stringify(rec), seed)) {
+      if (input === undefined) {
         duplicates++;
         continue;
       }
       accepted++;
-      const input: DetectorInput =
-        kind === 'cloudtrail'
-          ? { kind: 'cloudtrail', record: rec as never, source: 'ingest' }
-          : kind === 'vpcflow'
-            ? { kind: 'vpcflow', record: rec as never }
-            : { kind: 'dns', record: rec as never };
       try {
         // Made on first use, inside the try: an engine that cannot be built (a bad extra rule) fails each record as in process.
         engine ??= this.engineOf(d);

@@ -528,25 +528,13 @@ export class GuardDuty {
     const res: IngestResult = { accepted: 0, duplicates: 0, skipped: [], findingsCreated: 0, findingsUpdated: 0 };
     const counts = { created: 0, updated: 0 };
     for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      const problem = validateRecord(kind, r);
-      if (problem) {
-        res.skipped.push({ index: i, reason: problem });
-        continue;
+      const input = admitRecord(kind, records[i], st.seen);
+      if (typeof input === 'string') res.skipped.push({ index: i, reason: input });
+      else if (input === undefined) res.duplicates++;
+      else {
+        res.accepted++;
+        this.observe(st, input, counts);
       }
-      const rec = r as Record<string, unknown>;
-      if (st.seen.checkAndAdd(kind === 'cloudtrail' ? (rec.eventID as string) : JSON.stringify(rec), SEEN_SEED[kind])) {
-        res.duplicates++;
-        continue;
-      }
-      res.accepted++;
-      const input: DetectorInput =
-        kind === 'cloudtrail'
-          ? { kind: 'cloudtrail', record: rec as never, source: 'ingest' }
-          : kind === 'vpcflow'
-            ? { kind: 'vpcflow', record: rec as never }
-            : { kind: 'dns', record: rec as never };
-      this.observe(st, input, counts);
     }
     this.persistSeen(st, st.seen.takePending());
     res.findingsCreated = counts.created;
@@ -571,7 +559,7 @@ export class GuardDuty {
     const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength && raw.buffer instanceof ArrayBuffer ? raw : raw.slice();
     const r = await remote.request({ t: 'ingest', id: st.rec.id, kind, body: own }, [own.buffer as ArrayBuffer]);
     if (r.t !== 'ingested') throw new Error('unexpected reply from the detection thread');
-    if (r.error) throw r.error.code === 'BadRequestException' ? badRequest(r.error.message) : awsError(r.error.code, r.error.message);
+    if (r.error) throw batchError(r.error);
     for (const m of r.errors) this.opts.onError?.(new Error(m), 'detection');
     const res: IngestResult = { accepted: r.accepted, duplicates: r.duplicates, skipped: r.skipped, findingsCreated: 0, findingsUpdated: 0 };
     // The detector may have been deleted while the batch was analysed: its findings went with it.
@@ -723,19 +711,63 @@ export class GuardDuty {
 }
 
 /** The records of an ingestion request's raw body, or the error the ingestion API answers (the same checks as engine-host.ts). */
-function recordsOf(raw: Uint8Array): unknown[] {
+/** Why an ingestion body cannot be analysed: an AWS error code and message. */
+export interface BatchProblem {
+  readonly code: 'SerializationException' | 'BadRequestException';
+  readonly message: string;
+}
+
+const utf8 = new TextDecoder();
+
+/** A signed ingestion body as the API listener parses one (UTF-8; an empty body is {}); undefined when it is not a JSON object. */
+export function bodyObject(raw: Uint8Array): Record<string, unknown> | undefined {
   let body: unknown;
   try {
-    body = raw.length ? JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString('utf8')) : {};
+    body = raw.length ? JSON.parse(utf8.decode(raw)) : {};
   } catch {
-    body = undefined;
+    return undefined;
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw awsError('SerializationException', 'Body must be a JSON object');
-  const b = body as { records?: unknown; Records?: unknown };
-  const records = b.records ?? b.Records;
-  if (!Array.isArray(records)) throw badRequest("The request is rejected because 'records' must be an array.");
-  if (records.length > INGEST_MAX_RECORDS) throw badRequest(`The request is rejected because a batch holds at most ${INGEST_MAX_RECORDS} records.`);
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The records of an ingestion body: `records` (batches the CLI assembles) or `Records` (a
+ * CloudTrail document sent as delivered), at most `max`; or why there are none to analyse.
+ */
+export function batchRecords(body: Record<string, unknown> | undefined, max: number): unknown[] | BatchProblem {
+  if (body === undefined) return { code: 'SerializationException', message: 'Body must be a JSON object' };
+  const records = body.records ?? body.Records;
+  if (!Array.isArray(records)) return { code: 'BadRequestException', message: "The request is rejected because 'records' must be an array." };
+  if (records.length > max) return { code: 'BadRequestException', message: `The request is rejected because a batch holds at most ${max} records.` };
   return records;
+}
+
+/** The AWS error of a {@link BatchProblem}. */
+export function batchError(p: BatchProblem): Error {
+  return p.code === 'BadRequestException' ? badRequest(p.message) : awsError(p.code, p.message);
+}
+
+/**
+ * One ingested record through a detector's checks: the reason it is skipped (a string), undefined
+ * when its dedup memory has seen it (CloudTrail by eventID, flow and DNS records by content), or
+ * the input to analyse.
+ */
+export function admitRecord(kind: 'cloudtrail' | 'vpcflow' | 'dns', r: unknown, seen: SeenSet): DetectorInput | string | undefined {
+  const problem = validateRecord(kind, r);
+  if (problem) return problem;
+  const rec = r as Record<string, unknown>;
+  if (seen.checkAndAdd(kind === 'cloudtrail' ? (rec.eventID as string) : JSON.stringify(rec), SEEN_SEED[kind])) return undefined;
+  return kind === 'cloudtrail'
+    ? { kind: 'cloudtrail', record: rec as never, source: 'ingest' }
+    : kind === 'vpcflow'
+      ? { kind: 'vpcflow', record: rec as never }
+      : { kind: 'dns', record: rec as never };
+}
+
+function recordsOf(raw: Uint8Array): unknown[] {
+  const b = batchRecords(bodyObject(raw), INGEST_MAX_RECORDS);
+  if (!Array.isArray(b)) throw batchError(b);
+  return b;
 }
 
 /**

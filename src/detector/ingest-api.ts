@@ -7,8 +7,7 @@
  * duplicate and skipped records and the findings created or updated.
  */
 import type { ApiServer } from '../http/index.js';
-import { badRequest } from './findings.js';
-import type { GuardDuty } from './guardduty.js';
+import { batchError, batchRecords, type GuardDuty } from './guardduty.js';
 import { INGEST_MAX_BYTES, INGEST_MAX_RECORDS } from './client.js';
 
 export { INGEST_MAX_BYTES, INGEST_MAX_RECORDS };
@@ -27,10 +26,8 @@ export function registerIngestEndpoints(server: Pick<ApiServer, 'registerInterna
       action: INGEST_ENDPOINTS[kind],
       maxBodyBytes: INGEST_MAX_BYTES,
       handler: async (body, caller) => {
-        // `records` (batches the CLI assembles) or `Records` (a CloudTrail document sent as delivered).
-        const records = body.records ?? body.Records;
-        if (!Array.isArray(records)) throw badRequest("The request is rejected because 'records' must be an array.");
-        if (records.length > INGEST_MAX_RECORDS) throw badRequest(`The request is rejected because a batch holds at most ${INGEST_MAX_RECORDS} records.`);
+        const records = batchRecords(body, INGEST_MAX_RECORDS);
+        if (!Array.isArray(records)) throw batchError(records);
         return gd.ingest(kind, records, caller.accountId, caller.region);
       },
       // With a detection thread, the body goes there unparsed (the same checks are made there).
