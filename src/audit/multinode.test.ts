@@ -1,40 +1,14 @@
 /** Two nodes' event stores over one PostgreSQL table: lookups, compaction and the outbox across nodes. */
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
-import { afterAll, expect, it } from 'vitest';
-import { SealManager } from '../barrier/index.js';
-import { PostgresBackend } from '../storage/postgres.js';
+import { expect, it } from 'vitest';
+import { postgresPair } from '../barrier/testing.js';
 import { EventStore } from './event-store.js';
 import { toCloudTrailRecord } from './record.js';
 import { ACCOUNT, apiEvent } from './testing.js';
 
-const url = process.env.BULWARK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const table = `bulwark_kv_test_${randomBytes(5).toString('hex')}`;
-const dir = mkdtempSync(join(tmpdir(), 'bulwark-audit-multinode-'));
+const withNodes = postgresPair('audit-multinode');
 
-afterAll(async () => {
-  rmSync(dir, { recursive: true, force: true });
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(`DROP TABLE IF EXISTS "${table}"`);
-  } finally {
-    await c.end();
-  }
-});
-
-it("each node finds the other's records as soon as they are appended, before and after either compacts", async () => {
-  const backendA = await PostgresBackend.open({ url, table });
-  const backendB = await PostgresBackend.open({ url, table });
-  try {
-    const a = await SealManager.open(backendA, { dataDir: join(dir, 'a') });
-    const b = await SealManager.open(backendB, { dataDir: join(dir, 'b') });
-    const { shares } = await a.init({ shares: 3, threshold: 2 });
-    await a.unsealWithShares(shares.slice(0, 2));
-    await b.unsealWithShares(shares.slice(1));
+it("each node finds the other's records as soon as they are appended, before and after either compacts", () =>
+  withNodes(async ({ a, b, backendA }) => {
     const storeA = new EventStore(a.barrier);
     await storeA.load();
     const storeB = new EventStore(b.barrier);
@@ -70,8 +44,4 @@ it("each node finds the other's records as soon as they are appended, before and
     await purger.load();
     expect(await purger.purge(new Date(base + 3 * 86_400_000))).toBe(40);
     expect(await backendA.list('audit/')).toEqual(['audit/meta/index-key']);
-  } finally {
-    await backendA.close();
-    await backendB.close();
-  }
-});
+  }));
