@@ -5,8 +5,9 @@
 // disturbs far less than req/s. Several builds alternate in one process: copy the old build first
 // (`mkdir /tmp/before && cp -r dist package.json /tmp/before/ && ln -s $PWD/node_modules /tmp/before/`;
 // the same copy serves `BULWARK_DIST=/tmp/before/dist/src node bench/kms.mjs`).
-// Usage: npm run build && node bench/audit-append.mjs [--builds /tmp/before/dist,dist] [--records 4000] [--rounds 3] [--conc 1,2,8,32] [--trails t1]
-import { mkdtempSync, rmSync } from 'node:fs';
+// Usage: npm run build && node bench/audit-append.mjs [--builds /tmp/before/dist,dist] [--records 4000] [--rounds 3] [--conc 1,2,8,32] [--trails t1] [--sink]
+// Prints, besides process CPU per record, the main thread's and the busiest other thread's (the writer).
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { arg, median } from './lib.mjs';
@@ -20,6 +21,20 @@ const records = arg('records', 4000);
 const rounds = arg('rounds', 3);
 const concs = strArg('conc', '1,2,8,32').split(',').map(Number);
 const trails = strArg('trails', '') ? strArg('trails', '').split(',') : [];
+// --sink: time the whole per-call path (CloudTrail record built from the call event, JSON, append)
+// instead of only append.
+const sink = process.argv.includes('--sink');
+
+/** CPU ns of each thread of this process (Linux schedstat; empty elsewhere). */
+function threadNs() {
+  const out = new Map();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) out.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+  } catch {
+    // not Linux
+  }
+  return out;
+}
 const ACCOUNT = '123456789012';
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0b1f7e0e-2c55-4a4e-9a53-3a1f0e6f8f11`;
 
@@ -53,8 +68,9 @@ async function run(b, conc) {
     const items = [];
     for (let i = 0; i < records; i++) {
       const ms = t0 + Math.floor(i / 5);
-      const r = b.audit.toCloudTrailRecord(encryptEvent(b.events, ms), ACCOUNT);
-      items.push([r, JSON.stringify(r), ms]);
+      const e = encryptEvent(b.events, ms);
+      const r = b.audit.toCloudTrailRecord(e, ACCOUNT);
+      items.push([r, JSON.stringify(r), ms, e]);
     }
     let batches = 0;
     const write = backend.batch.bind(backend);
@@ -62,10 +78,14 @@ async function run(b, conc) {
     let next = 0;
     const appender = async () => {
       while (next < items.length) {
-        const [r, json, ms] = items[next++];
-        await store.append(r, json, ms, trails);
+        const [r, json, ms, e] = items[next++];
+        if (sink) {
+          const rec = b.audit.toCloudTrailRecord(e, ACCOUNT);
+          await store.append(rec, JSON.stringify(rec), ms, trails);
+        } else await store.append(r, json, ms, trails);
       }
     };
+    const th0 = threadNs();
     const cpu0 = process.cpuUsage();
     const wall0 = process.hrtime.bigint();
     await Promise.all(Array.from({ length: conc }, appender));
@@ -73,8 +93,17 @@ async function run(b, conc) {
     if (typeof store.compact === 'function') await store.compact();
     const wall = Number(process.hrtime.bigint() - wall0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
+    const th1 = threadNs();
+    // The main thread's tid is the pid; the busiest other thread is the SQLite writer.
+    let mainNs = 0;
+    let otherNs = 0;
+    for (const [tid, ns] of th1) {
+      const d = ns - (th0.get(tid) ?? 0);
+      if (Number(tid) === process.pid) mainNs = d;
+      else otherNs = Math.max(otherNs, d);
+    }
     const rows = (await backend.list('audit/')).length;
-    return { cpuUsPerRecord: (cpu.user + cpu.system) / records, recordsPerSec: records / wall, backendBatchesPerRecord: batches / records, rowsPerRecord: rows / records };
+    return { cpuUsPerRecord: (cpu.user + cpu.system) / records, mainUsPerRecord: mainNs / 1000 / records, writerUsPerRecord: otherNs / 1000 / records, recordsPerSec: records / wall, backendBatchesPerRecord: batches / records, rowsPerRecord: rows / records };
   } finally {
     await backend.close();
     rmSync(dir, { recursive: true, force: true });
@@ -100,6 +129,8 @@ for (const [k, xs] of all) {
     build: k,
     cpuUsPerRecord: Number(median(xs.map((x) => x.cpuUsPerRecord)).toFixed(1)),
     runs: xs.map((x) => Number(x.cpuUsPerRecord.toFixed(1))),
+    mainUsPerRecord: Number(median(xs.map((x) => x.mainUsPerRecord)).toFixed(1)),
+    writerUsPerRecord: Number(median(xs.map((x) => x.writerUsPerRecord)).toFixed(1)),
     recordsPerSec: Math.round(median(xs.map((x) => x.recordsPerSec))),
     backendBatchesPerRecord: Number(median(xs.map((x) => x.backendBatchesPerRecord)).toFixed(3)),
     storedRowsPerRecord: Number(median(xs.map((x) => x.rowsPerRecord)).toFixed(2)),

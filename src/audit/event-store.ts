@@ -303,21 +303,23 @@ export class EventStore {
    * rejects if the write failed.
    */
   append(record: CloudTrailRecord, json: string, timeMs: number, outboxTrails: readonly string[] = []): Promise<void> {
-    let w: Omit<Waiter, 'resolve' | 'reject'>;
+    let key: EventKey;
+    let idx: string[];
+    let ops: BatchOp[];
+    let sealed: unknown;
     try {
-      const key = eventKeyOf(timeMs, record.eventID);
-      const ops: BatchOp[] = [{ op: 'put', key: EVENTS + key, value: Buffer.from(json, 'utf8') }];
-      const idx = this.indexPrefixes(record);
+      key = eventKeyOf(timeMs, record.eventID);
+      ops = [{ op: 'put', key: EVENTS + key, value: Buffer.from(json, 'utf8') }];
+      idx = this.indexPrefixes(record);
       // An id that does not carry the record's time keeps a row of its own (see the module comment).
       if (eventIdMs(record.eventID) !== timeMs) ops.push({ op: 'put', key: IDX + 'EventId/' + this.tag('EventId', record.eventID) + '/' + key, value: EMPTY });
       // Encrypt now, while an earlier group may be committing, rather than on the commit path.
-      const sealed = this.sealer ? this.sealer.sealBatch(ops) : undefined;
-      w = { key, idx, outbox: outboxTrails, ops: sealed === undefined ? ops : NO_OPS, sealed };
+      sealed = this.sealer ? this.sealer.sealBatch(ops) : undefined;
     } catch (e) {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ ...w, resolve, reject });
+      this.queue.push({ key, idx, outbox: outboxTrails, ops: sealed === undefined ? ops : NO_OPS, sealed, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // Start on a microtask so a synchronous burst lands in the first batch.
@@ -403,10 +405,22 @@ export class EventStore {
     // second -> row prefix -> member keys
     const bySecond = new Map<string, Map<string, EventKey[]>>();
     for (const g of groups) {
+      // Each record is under about seven row prefixes: its second is worked out once.
+      const seconds = new Array<string>(g.keys.length);
+      let lastMs = -1;
+      let lastSecond = '';
+      for (let i = 0; i < g.keys.length; i++) {
+        const ms = eventKeyMs(g.keys[i] as EventKey);
+        if (ms - (ms % SECOND) !== lastMs) {
+          lastMs = ms - (ms % SECOND);
+          lastSecond = secondOf(ms);
+        }
+        seconds[i] = lastSecond;
+      }
       for (const [p, idxs] of g.rows) {
         for (let i = 0; i < idxs.length; i++) {
           const k = g.keys[idxs[i] as number] as EventKey;
-          const second = secondOf(eventKeyMs(k));
+          const second = seconds[idxs[i] as number] as string;
           let rows = bySecond.get(second);
           if (rows === undefined) bySecond.set(second, (rows = new Map()));
           const members = rows.get(p);

@@ -190,13 +190,9 @@ const converted = new WeakMap<ApiCallEvent, { readonly account: string; readonly
 
 function buildRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRecord {
   const hideResponse = e.errorCode !== undefined || (e.eventSource === 'kms.amazonaws.com' && KMS_CRYPTO_OPERATIONS.has(e.operation));
-  const resources: RecordResource[] = [];
-  for (let i = 0; i < e.resources.length; i++) {
-    const r = e.resources[i] as { readonly arn: string; readonly type?: string };
-    const acct = ARN_ACCOUNT.exec(r.arn)?.[1];
-    resources.push({ ...(acct ? { accountId: acct } : {}), ...(r.type ? { type: r.type } : {}), ARN: r.arn });
-  }
-  return {
+  // Built by assignment in CloudTrail's member order (JSON keeps insertion order), not with
+  // conditional spreads: this runs for every call, and each spread made a temporary object.
+  const r: Record<string, unknown> = {
     eventVersion: '1.11',
     userIdentity: userIdentityOf(e.identity, recipientAccountId),
     eventTime: cloudTrailTime(e.time),
@@ -205,20 +201,35 @@ function buildRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRec
     awsRegion: e.region,
     sourceIPAddress: e.sourceIp,
     userAgent: e.userAgent,
-    ...(e.errorCode !== undefined ? { errorCode: e.errorCode } : {}),
-    ...(e.errorMessage !== undefined ? { errorMessage: e.errorMessage } : {}),
-    requestParameters: e.requestParameters ? (scrub(e.requestParameters) as Record<string, unknown>) : null,
-    responseElements: hideResponse || !e.responseElements ? null : (scrub(e.responseElements) as Record<string, unknown>),
-    requestID: e.requestId,
-    eventID: e.eventId,
-    readOnly: e.readOnly,
-    ...(resources.length > 0 ? { resources } : {}),
-    eventType: 'AwsApiCall',
-    managementEvent: true,
-    recipientAccountId,
-    eventCategory: 'Management',
-    ...(e.tls ? { tlsDetails: { tlsVersion: e.tls.version, cipherSuite: e.tls.cipherSuite, clientProvidedHostHeader: e.tls.clientProvidedHostHeader } } : {}),
   };
+  if (e.errorCode !== undefined) r.errorCode = e.errorCode;
+  if (e.errorMessage !== undefined) r.errorMessage = e.errorMessage;
+  r.requestParameters = e.requestParameters ? (scrub(e.requestParameters) as Record<string, unknown>) : null;
+  r.responseElements = hideResponse || !e.responseElements ? null : (scrub(e.responseElements) as Record<string, unknown>);
+  r.requestID = e.requestId;
+  r.eventID = e.eventId;
+  r.readOnly = e.readOnly;
+  if (e.resources.length > 0) {
+    const resources: RecordResource[] = new Array<RecordResource>(e.resources.length);
+    for (let i = 0; i < e.resources.length; i++) {
+      const res = e.resources[i] as { readonly arn: string; readonly type?: string };
+      const acct = ARN_ACCOUNT.exec(res.arn)?.[1];
+      resources[i] = acct
+        ? res.type
+          ? { accountId: acct, type: res.type, ARN: res.arn }
+          : { accountId: acct, ARN: res.arn }
+        : res.type
+          ? { type: res.type, ARN: res.arn }
+          : { ARN: res.arn };
+    }
+    r.resources = resources;
+  }
+  r.eventType = 'AwsApiCall';
+  r.managementEvent = true;
+  r.recipientAccountId = recipientAccountId;
+  r.eventCategory = 'Management';
+  if (e.tls) r.tlsDetails = { tlsVersion: e.tls.version, cipherSuite: e.tls.cipherSuite, clientProvidedHostHeader: e.tls.clientProvidedHostHeader };
+  return r as unknown as CloudTrailRecord;
 }
 
 /** LookupEvents' Username: the IAM user name, the role session name, or 'root'. */

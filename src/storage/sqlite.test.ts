@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -11,6 +11,10 @@ const root = mkdtempSync(join(tmpdir(), 'bulwark-sqlite-'));
 let n = 0;
 const freshDir = (): string => join(root, `d${n++}`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+const mkdirp = (dir: string): string => {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+};
 
 backendConformance('sqlite', () => SqliteBackend.open({ dataDir: freshDir() }));
 
@@ -35,6 +39,32 @@ describe('SqliteBackend', () => {
     const db = (b as unknown as { db: Database.Database }).db;
     expect(db.pragma('synchronous', { simple: true })).toBe(2);
     await b.close();
+  });
+
+  it('creates a new database with 16 KiB pages and opens an existing 4 KiB one unchanged', async () => {
+    const dir = freshDir();
+    const a = await SqliteBackend.open({ dataDir: dir });
+    await a.put('k', Buffer.alloc(1600, 1));
+    await a.close();
+    const read = (path: string): unknown => {
+      const db = new Database(path, { readonly: true });
+      const size = db.pragma('page_size', { simple: true });
+      db.close();
+      return size;
+    };
+    expect(read(join(dir, 'bulwark.db'))).toBe(16384);
+    // A database made before the change (SQLite's default 4 KiB pages) keeps its pages and its data.
+    const old = freshDir();
+    const legacy = new Database(join(mkdirp(old), 'bulwark.db'));
+    legacy.pragma('journal_mode = WAL');
+    legacy.exec('CREATE TABLE kv (key TEXT COLLATE BINARY PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID');
+    legacy.prepare('INSERT INTO kv (key, value) VALUES (?, ?)').run('old', Buffer.from('kept'));
+    legacy.close();
+    const b = await SqliteBackend.open({ dataDir: old });
+    expect(await b.get('old')).toEqual(Buffer.from('kept'));
+    await b.put('new', Buffer.alloc(1600, 2));
+    await b.close();
+    expect(read(join(old, 'bulwark.db'))).toBe(4096);
   });
 
   it('persists across close and reopen', async () => {

@@ -77,6 +77,9 @@ interface PendingWrite {
   readonly reject: (e: Error) => void;
 }
 
+/** Page size of a new database file. */
+const PAGE_SIZE = 16384;
+
 /** Per-operation header in a packed batch: kind (1 = put, 0 = delete), key byte length, value byte length. */
 const OP_HEADER = 9;
 
@@ -147,6 +150,13 @@ export class SqliteBackend implements PhysicalBackend {
     this.path = path;
     this.db = new Database(path);
     try {
+      // 16 KiB pages for a new database (SQLite ignores this for an existing one, whose page size
+      // is fixed in WAL mode). The table is WITHOUT ROWID, so values live in the key B-tree's
+      // leaves: with 4 KiB pages a 1 KB audit record takes a quarter of a leaf, inserts split
+      // pages often and each commit writes several whole pages to the WAL. Measured with
+      // bench/sqlite-pages.mjs (24 records of 950 bytes per commit): 28-30 us of writer CPU per
+      // record with 4 KiB pages, 12-13 us with 16 KiB.
+      this.db.pragma(`page_size = ${PAGE_SIZE}`);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('busy_timeout = 5000');
