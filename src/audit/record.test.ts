@@ -3,6 +3,25 @@ import { toCloudTrailRecord } from './record.js';
 import { ACCOUNT, REGION, ROLE_IDENTITY, ROOT_IDENTITY, apiEvent } from './testing.js';
 
 describe('CloudTrail record mapping', () => {
+  it('places the optional members (error, resources, TLS) where CloudTrail puts them', () => {
+    const r = toCloudTrailRecord(
+      apiEvent({
+        errorCode: 'AccessDeniedException',
+        errorMessage: 'denied',
+        resources: [{ arn: 'alias/no-account' }, { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/k`, type: 'AWS::KMS::Key' }],
+        tls: { version: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'localhost:4599' },
+      }),
+      ACCOUNT,
+    );
+    expect(Object.keys(r)).toEqual([
+      'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress', 'userAgent',
+      'errorCode', 'errorMessage', 'requestParameters', 'responseElements', 'requestID', 'eventID', 'readOnly', 'resources',
+      'eventType', 'managementEvent', 'recipientAccountId', 'eventCategory', 'tlsDetails',
+    ]);
+    expect(r.resources?.map((x) => Object.keys(x))).toEqual([['ARN'], ['accountId', 'type', 'ARN']]);
+    expect(r.responseElements).toBeNull();
+  });
+
   it('maps an IAM user call with every top-level field in CloudTrail order', () => {
     const e = apiEvent({
       resources: [{ arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, type: 'AWS::KMS::Key' }],
