@@ -67,6 +67,19 @@ describe('SqliteBackend', () => {
     expect(read(join(old, 'bulwark.db'))).toBe(4096);
   });
 
+  it('fails later writes at once when the writer thread is gone, instead of hanging', async () => {
+    const b = await SqliteBackend.open({ dataDir: freshDir() });
+    await b.put('before', Buffer.from('1'));
+    const writer = (b as unknown as { writer: { terminate(): Promise<number>; once(ev: string, f: () => void): void } }).writer;
+    const exited = new Promise<void>((resolve) => writer.once('exit', resolve));
+    await writer.terminate();
+    await exited;
+    await expect(b.put('after', Buffer.from('2'))).rejects.toThrow(/writer thread exited/);
+    await expect(b.batch([{ op: 'delete', key: 'before' }])).rejects.toThrow(/writer thread exited/);
+    expect(await b.get('before')).toEqual(Buffer.from('1'));
+    await b.close();
+  });
+
   it('persists across close and reopen', async () => {
     const dir = freshDir();
     const a = await SqliteBackend.open({ dataDir: dir });

@@ -145,6 +145,8 @@ export class SqliteBackend implements PhysicalBackend {
   private nextId = 1;
   private closeWaiter: (() => void) | undefined;
   private closed = false;
+  /** Set once the writer thread is gone: later writes fail at once instead of waiting forever. */
+  private failure: Error | undefined;
 
   private constructor(path: string) {
     this.path = path;
@@ -217,6 +219,7 @@ export class SqliteBackend implements PhysicalBackend {
   }
 
   private failAll(e: Error): void {
+    if (this.failure === undefined) this.failure = e;
     const all = [...(this.inFlight ?? []), ...this.queue];
     this.inFlight = undefined;
     this.queue = [];
@@ -229,6 +232,7 @@ export class SqliteBackend implements PhysicalBackend {
   }
 
   private write(ops: readonly BatchOp[]): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ops, resolve, reject });
       this.pump();
@@ -297,6 +301,16 @@ export class SqliteBackend implements PhysicalBackend {
         this.closeWaiter = resolve;
       });
     }
+    // A writer that is already gone cannot answer (nor exit again): just close our connection.
+    if (this.failure === undefined) await this.stopWriter();
+    this.writer.removeAllListeners('exit');
+    this.writer.removeAllListeners('error');
+    await this.writer.terminate();
+    this.db.close();
+  }
+
+  /** Asks the writer thread to close its connection and waits for its answer (or its exit). */
+  private async stopWriter(): Promise<void> {
     this.writer.ref();
     await new Promise<void>((resolve) => {
       const id = this.nextId++;
@@ -309,10 +323,6 @@ export class SqliteBackend implements PhysicalBackend {
       this.writer.once('exit', () => resolve());
       this.writer.postMessage({ id, close: true });
     });
-    this.writer.removeAllListeners('exit');
-    this.writer.removeAllListeners('error');
-    await this.writer.terminate();
-    this.db.close();
   }
 
   private check(): void {
