@@ -15,7 +15,8 @@ import { DetectionEngine, findingTypeInfo } from './detections/index.js';
 import { EngineHost, type HostRequest } from './engine-host.js';
 import { GuardDuty, type EngineLike } from './guardduty.js';
 import { guardDutyService } from './service.js';
-import type { DetectionContext, DetectorInput, FindingCandidate } from './types.js';
+import { CountingEngine } from './testing.js';
+import type { DetectionContext } from './types.js';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -27,30 +28,6 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Counts CloudTrail records; one candidate per record, `.Custom` when the source IP is on a threat list. */
-class CountingEngine implements EngineLike {
-  seen = 0;
-  constructor(private readonly ctx: DetectionContext) {}
-  observe(input: DetectorInput): FindingCandidate[] {
-    if (input.kind !== 'cloudtrail') return [];
-    this.seen++;
-    const r = input.record;
-    const ip = r.sourceIPAddress ?? '';
-    return [{
-      type: this.ctx.threatIp(ip) ? 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom' : `Test:IAMUser/${r.eventName}`,
-      accountId: this.ctx.accountId, region: r.awsRegion,
-      resource: { resourceType: 'AccessKey', accessKeyDetails: { accessKeyId: 'AKIA0', userName: 'u' } },
-      action: { actionType: 'AWS_API_CALL', awsApiCallAction: { api: r.eventName, remoteIpDetails: { ipAddressV4: ip } } },
-      title: 't', description: `seen ${this.seen}`, dedupKey: `${r.eventName}|${ip}`, eventTime: new Date(r.eventTime), remoteIp: ip, detection: 'counting',
-    }];
-  }
-  snapshot(): unknown {
-    return { seen: this.seen };
-  }
-  restore(s: unknown): void {
-    this.seen = (s as { seen: number }).seen;
-  }
-}
 
 type Factory = (ctx: DetectionContext) => EngineLike;
 

@@ -7,43 +7,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isAwsError } from '../errors/index.js';
 import { MemoryBackend } from '../storage/index.js';
 import type { RequestContext } from '../http/index.js';
-import { GuardDuty, validateRecord, type EngineLike } from './guardduty.js';
+import { GuardDuty, validateRecord } from './guardduty.js';
 import { Responder, parseGuardDutyConfig, type ActionRecord } from './response.js';
 import { guardDutyService } from './service.js';
-import type { DetectionContext, DetectorInput, FindingCandidate } from './types.js';
+import { CountingEngine } from './testing.js';
 
-/** A tiny engine: one candidate per CloudTrail record, keyed by event name and source IP; counts observations. */
-class FakeEngine implements EngineLike {
-  seen = 0;
-  constructor(private readonly ctx: DetectionContext) {}
-  observe(input: DetectorInput): FindingCandidate[] {
-    if (input.kind !== 'cloudtrail') return [];
-    this.seen++;
-    const r = input.record;
-    const ip = r.sourceIPAddress ?? '';
-    const threat = this.ctx.threatIp(ip);
-    return [{
-      type: threat ? 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom' : `Test:IAMUser/${r.eventName}`,
-      accountId: r.recipientAccountId ?? this.ctx.accountId,
-      region: r.awsRegion,
-      resource: { resourceType: 'AccessKey', accessKeyDetails: { accessKeyId: r.userIdentity?.accessKeyId ?? 'AKIA0', userName: 'u' } },
-      action: { actionType: 'AWS_API_CALL', awsApiCallAction: { api: r.eventName, remoteIpDetails: { ipAddressV4: ip } } },
-      title: 't', description: 'd', dedupKey: `${r.eventName}|${ip}`, eventTime: new Date(r.eventTime), remoteIp: ip, detection: 'fake',
-    }];
-  }
-  snapshot(): unknown {
-    return { seen: this.seen };
-  }
-  restore(s: unknown): void {
-    this.seen = (s as { seen: number }).seen;
-  }
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'bulwark-gd-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function setup(kv = new MemoryBackend(), now = () => new Date('2026-03-01T00:00:00Z')): { gd: GuardDuty; svc: ReturnType<typeof guardDutyService>; call: (op: string, input?: Record<string, unknown>) => Promise<Record<string, unknown>>; kv: MemoryBackend } {
-  const gd = new GuardDuty({ kv, accountId: '000000000000', region: 'us-east-1', bucketsRoot: join(dir, 'buckets'), engine: (ctx) => new FakeEngine(ctx), typeInfo: () => ({ severity: 5, resourceType: 'AccessKey' }), now });
+  const gd = new GuardDuty({ kv, accountId: '000000000000', region: 'us-east-1', bucketsRoot: join(dir, 'buckets'), engine: (ctx) => new CountingEngine(ctx), typeInfo: () => ({ severity: 5, resourceType: 'AccessKey' }), now });
   const svc = guardDutyService({ gd, accountId: '000000000000', region: 'us-east-1', now });
   const ctx = { accountId: '000000000000', region: 'us-east-1', addResource: () => {} } as unknown as RequestContext;
   const call = async (op: string, input: Record<string, unknown> = {}): Promise<Record<string, unknown>> => (await svc.operations[op]?.handler(input, ctx)) as Record<string, unknown>;
