@@ -17,7 +17,7 @@
  * itself a RateCounter, so GetRateBasedStatementManagedKeys in the primary lists the keys over the
  * limit across all workers.
  */
-import { RATE_SPAN as SPAN, RING, advanceRing as advance, countOwn, emptyRing, ringKeysOver, ringSlot as slot, type RateCounter, type SharedRing } from '../waf/index.js';
+import { RATE_SPAN as SPAN, RING, RateTables, advanceRing as advance, countOwn, emptyRing, ringKeysOver, ringSlot as slot, type RateCounter, type RingTable, type SharedRing } from '../waf/index.js';
 
 const SWEEP_MS = 10_000;
 
@@ -35,13 +35,9 @@ interface Entry extends SharedRing {
   lastHitMs: number;
 }
 
-interface Table {
-  readonly id: string;
+interface Table extends RingTable<Entry> {
   readonly ruleId: string;
   readonly windowSec: number;
-  readonly bucketMs: number;
-  readonly windowMs: number;
-  readonly keys: Map<string, Entry>;
 }
 
 
@@ -59,57 +55,38 @@ export interface WorkerRateCounterOptions {
 
 /** A worker's RateCounter: local counting, node-wide totals through the primary (module comment). */
 export class WorkerRateCounter implements RateCounter {
-  private readonly tables = new Map<string, Table>();
+  /** Tables, key cap and idle sweeping: the same bookkeeping as the memory and Redis counters. */
+  private readonly rt: RateTables<Entry, Table>;
   private readonly timer: NodeJS.Timeout;
-  private readonly maxKeys: number;
   private readonly maxSyncKeys: number;
-  private size = 0;
-  private lastSweep = 0;
   private syncing = false;
   private closed = false;
   /** Completed sync rounds (tests). */
   syncs = 0;
 
   constructor(private readonly o: WorkerRateCounterOptions) {
-    this.maxKeys = o.maxKeys ?? 1_000_000;
+    this.rt = new RateTables<Entry, Table>(o.maxKeys ?? 1_000_000, (ruleId, windowSec, base) => ({ ...base, ruleId, windowSec }));
     this.maxSyncKeys = o.maxSyncKeys ?? 20_000;
     this.timer = setInterval(() => void this.sync(), o.syncIntervalMs ?? 100);
     this.timer.unref();
   }
 
-  private table(ruleId: string, windowSec: number): Table {
-    const id = `${ruleId}\u0001${windowSec}`;
-    let t = this.tables.get(id);
-    if (t === undefined) {
-      const bucketMs = bucketMsOf(windowSec);
-      t = { id, ruleId, windowSec, bucketMs, windowMs: windowSec * 1000, keys: new Map() };
-      this.tables.set(id, t);
-    }
-    return t;
-  }
-
   hit(ruleId: string, key: string, windowSec: number, nowMs: number): number {
-    const t = this.table(ruleId, windowSec);
+    const t = this.rt.table(ruleId, windowSec);
     const b = Math.floor(nowMs / t.bucketMs);
     let e = t.keys.get(key);
     if (e === undefined) {
-      if (this.size >= this.maxKeys) {
-        this.evict(nowMs);
-        // Eviction drops empty tables; this one is about to hold a key again.
-        if (!this.tables.has(t.id)) this.tables.set(t.id, t);
-      }
       e = { ...emptyRing(b), lastHitMs: nowMs };
-      t.keys.set(key, e);
-      this.size++;
+      this.rt.add(t, key, e, nowMs);
     } else advance(e, b);
     const total = countOwn(e, b);
     e.lastHitMs = nowMs;
-    if (nowMs - this.lastSweep > SWEEP_MS) this.sweep(nowMs);
+    this.rt.tick(nowMs);
     return total;
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {
-    const t = this.tables.get(`${ruleId}\u0001${windowSec}`);
+    const t = this.rt.find(ruleId, windowSec);
     if (!t) return [];
     return ringKeysOver(t.keys, Math.floor(nowMs / t.bucketMs), limit);
   }
@@ -120,7 +97,7 @@ export class WorkerRateCounter implements RateCounter {
     const now = Date.now();
     const items: RateSyncItem[] = [];
     const entries: Entry[] = [];
-    outer: for (const t of this.tables.values()) {
+    outer: for (const t of this.rt.tables.values()) {
       const b = Math.floor(now / t.bucketMs);
       for (const [k, e] of t.keys) {
         if (items.length >= this.maxSyncKeys) break outer;
@@ -174,31 +151,6 @@ export class WorkerRateCounter implements RateCounter {
       }
     }
     this.syncs++;
-  }
-
-  private sweep(nowMs: number): void {
-    this.lastSweep = nowMs;
-    for (const [id, t] of this.tables) {
-      for (const [k, e] of t.keys) {
-        if (nowMs - e.lastHitMs > t.windowMs + t.bucketMs) {
-          t.keys.delete(k);
-          this.size--;
-        }
-      }
-      if (t.keys.size === 0) this.tables.delete(id);
-    }
-  }
-
-  private evict(nowMs: number): void {
-    this.sweep(nowMs);
-    // Still full: drop the oldest-inserted keys (an attack spraying keys must not grow memory).
-    for (const t of this.tables.values()) {
-      for (const k of t.keys.keys()) {
-        if (this.size < this.maxKeys) return;
-        t.keys.delete(k);
-        this.size--;
-      }
-    }
   }
 
   /** Stops syncing. */

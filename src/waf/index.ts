@@ -11,4 +11,4 @@ export type { IPSet, Rule, RuleGroup, Statement, WebACL } from './api/index.js';
 export { WafConfigStore, type EntityRecord, type LoggingConfiguration } from './api/index.js';
 // The count ring of rate counters shared between processes (the data plane's workers use it too).
 export { RING, advanceRing, countOwn, emptyRing, ringKeysOver, ringSlot, type SharedRing } from './engine/rate/shared-ring.js';
-export { SPAN as RATE_SPAN } from './engine/rate/tables.js';
+export { RateTables, SPAN as RATE_SPAN, type RingTable } from './engine/rate/tables.js';
