@@ -6,6 +6,9 @@
 // Rounds alternate the variants so machine drift hits all alike; compile time is timed apart.
 // Usage: npx tsc -p tsconfig.build.json && node bench/waf-managed-eval.mjs [--rounds 5] [--ms 600]
 //   --only managed   evaluate only the managed set with the prefilter (for node --cpu-prof)
+//   --against DIR    also evaluate the managed set as another build compiles it (DIR = its dist/src,
+//                    e.g. a copy of dist made before a change), alternated with this one in the same
+//                    rounds: an A/B comparison in one process
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,14 +16,21 @@ import { arg } from './lib.mjs';
 
 const repo = resolve(fileURLToPath(import.meta.url), '..', '..');
 const dist = resolve(process.env.BULWARK_DIST ?? join(repo, 'dist', 'src'));
-const { compileWebAcl, MemoryRateCounter } = await import(pathToFileURL(join(dist, 'waf', 'engine', 'index.js')).href);
-const { resolveManagedRuleGroup } = await import(pathToFileURL(join(dist, 'waf', 'managed', 'index.js')).href);
-const { detectors } = await import(pathToFileURL(join(dist, 'waf', 'detect', 'index.js')).href);
+async function loadBuild(dir) {
+  const { compileWebAcl, MemoryRateCounter } = await import(pathToFileURL(join(dir, 'waf', 'engine', 'index.js')).href);
+  const { resolveManagedRuleGroup } = await import(pathToFileURL(join(dir, 'waf', 'managed', 'index.js')).href);
+  const { detectors } = await import(pathToFileURL(join(dir, 'waf', 'detect', 'index.js')).href);
+  return { compileWebAcl, MemoryRateCounter, resolveManagedRuleGroup, detectors };
+}
+const build = await loadBuild(dist);
+const againstDir = process.argv.includes('--against') ? resolve(process.argv[process.argv.indexOf('--against') + 1]) : undefined;
+const against = againstDir === undefined ? undefined : await loadBuild(againstDir);
 
 const GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesLinuxRuleSet', 'AWSManagedRulesUnixRuleSet', 'AWSManagedRulesWindowsRuleSet', 'AWSManagedRulesPHPRuleSet'];
 const vis = (n) => ({ SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: n });
 
-function compile(groups, extraDeps = {}) {
+function compile(groups, extraDeps = {}, b = build) {
+  const { compileWebAcl, MemoryRateCounter, resolveManagedRuleGroup, detectors } = b;
   return compileWebAcl(
     {
       Name: 'bench', Id: '1', ARN: 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/bench/1', DefaultAction: { Allow: {} }, VisibilityConfig: vis('bench'),
@@ -90,6 +100,7 @@ const empty = compile([]);
 console.log(`compile: managed set ${compileMs.toFixed(0)} ms with the prefilter, ${compileNoPfMs.toFixed(0)} ms without (${managed.capacity} WCU)`);
 
 const variants = only === 'managed' ? { managed } : { empty, managed, 'managed, no prefilter': managedNoPrefilter };
+if (against !== undefined) variants['managed, --against build'] = compile(GROUPS, {}, against);
 for (const [name, req] of Object.entries(REQUESTS)) {
   for (const acl of Object.values(variants)) {
     const d = acl.evaluate(req);
@@ -112,5 +123,6 @@ for (const [name, byVariant] of Object.entries(results)) {
     extra = ` | managed set adds ${(m.managed - m.empty).toFixed(1)} µs`;
     if (m['managed, no prefilter'] !== undefined) extra += ` (${(m['managed, no prefilter'] - m.empty).toFixed(1)} µs without the prefilter: ${((m['managed, no prefilter'] - m.empty) / (m.managed - m.empty)).toFixed(1)}×)`;
   }
+  if (m['managed, --against build'] !== undefined) extra += ` | this build / --against build: ${(m.managed / m['managed, --against build']).toFixed(2)}`;
   console.log(`${name.padEnd(9)} ${parts.join(' | ')}${extra}`);
 }

@@ -5,7 +5,7 @@
  */
 import type { InjectionDetectors } from '../engine/types.js';
 import { analyzeSqli } from './sqli.js';
-import { analyzeXss, analyzeXssDecoded, decodeEntities, MAX_XSS_BYTES } from './xss.js';
+import { analyzeXss, analyzeXssDecoded, analyzeXssRaw, decodableHead, decodeEntities } from './xss.js';
 import { valueSegments } from './segments.js';
 
 export { analyzeSqli, tokenizeSql, foldSql, SQLI_RULES, MAX_SQLI_BYTES } from './sqli.js';
@@ -33,16 +33,16 @@ export function detectSqli(input: string, sensitivity: 'LOW' | 'HIGH' = 'LOW'): 
  * (`v=java&Tab;script:…&x=1`).
  */
 export function detectXss(input: string): boolean {
-  if (analyzeXssDecoded(input) !== undefined) return true;
+  // analyzeXssDecoded(input) in two steps, so the decoded text is made once for both of its uses.
+  if (analyzeXssRaw(input) !== undefined) return true;
+  const head = decodableHead(input);
+  const dec = decodeEntities(head); // `head` itself when nothing decodes
+  if (dec !== head && analyzeXss(dec) !== undefined) return true;
   const segs = valueSegments(input);
   for (let i = 0; i < segs.length; i++) if (analyzeXssDecoded(segs[i]!) !== undefined) return true;
-  if (input.includes('&')) {
-    const head = input.length > MAX_XSS_BYTES ? input.slice(0, MAX_XSS_BYTES) : input;
-    const dec = decodeEntities(head);
-    if (dec !== head) {
-      const ds = valueSegments(dec);
-      for (let i = 0; i < ds.length; i++) if (analyzeXss(ds[i]!) !== undefined) return true;
-    }
+  if (dec !== head) {
+    const ds = valueSegments(dec);
+    for (let i = 0; i < ds.length; i++) if (analyzeXss(ds[i]!) !== undefined) return true;
   }
   return false;
 }

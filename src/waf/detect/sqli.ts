@@ -11,6 +11,7 @@
  * Linear time: the lexer is single-pass with bounded lookahead; each context analyses at most
  * MAX_SQLI_BYTES bytes and MAX_TOKENS tokens; rules are regexes over the short fingerprint only.
  */
+import { shortcuts } from './shortcuts.js';
 
 /** Bytes analysed per context; the rest of the input is ignored (documented limit). */
 export const MAX_SQLI_BYTES = 8192;
@@ -121,16 +122,100 @@ const FUNCS = new Set((
 const DDL_OBJECTS = new Set(['TABLE', 'DATABASE', 'SCHEMA', 'USER', 'FUNCTION', 'PROCEDURE', 'VIEW', 'INDEX',
   'TRIGGER', 'COLUMN', 'LOGIN']);
 
+/**
+ * Every upper-case word the folding and the rules compare a word token's value with, besides the
+ * tables above: `ORDER BY`, `WAITFOR TIME`, `PROCEDURE ANALYSE`, `EXEC MASTER`, the catalog heads of
+ * qualified names. shortcuts.test.ts checks that each upper-case literal of this file is a known word.
+ */
+const COMPARED_WORDS = ['ALL', 'DISTINCT', 'DISTINCTROW', 'ORDER', 'GROUP', 'BY', 'WAITFOR', 'DELAY', 'TIME', 'INTO',
+  'OUTFILE', 'DUMPFILE', 'PROCEDURE', 'ANALYSE', 'NOT', 'IS', 'SOUNDS', 'LIKE', 'BENCHMARK', 'PG_SLEEP', 'SELECT',
+  'TOP', 'FROM', 'SET', 'IMMEDIATE', 'MASTER', 'INSERT', 'DELETE', 'UPDATE', 'DROP', 'CREATE', 'ALTER', 'TRUNCATE',
+  'RENAME', 'EXEC', 'EXECUTE', 'DECLARE', 'SHUTDOWN', 'INFORMATION_SCHEMA', 'PG_CATALOG', 'SYS', 'MYSQL'];
+
+/**
+ * A bit per hash bucket (2^20) of the known words, upper-cased: a word whose bit is clear is none
+ * of them (see isPlainWord); a set bit may be a collision (about 1 word of prose in 1000).
+ */
+const KNOWN_BITS = new Uint32Array(1 << 15);
+const FNV_BASIS = 0x811c9dc5;
+/** One step of FNV-1a over a byte, ASCII letters upper-cased. */
+function fnvStep(h: number, c: number): number {
+  return Math.imul(h ^ (c >= 0x61 && c <= 0x7a ? c - 0x20 : c), 16777619);
+}
+/** The 20-bit bucket of an FNV-1a hash, mixed. */
+function bucketOf(h: number): number {
+  h ^= h >>> 15; h = Math.imul(h, 0x2c1b3c6d); h ^= h >>> 12;
+  return h & 0xfffff;
+}
+function wordBucket(s: string, i: number, j: number): number {
+  let h = FNV_BASIS;
+  for (let k = i; k < j; k++) h = fnvStep(h, s.charCodeAt(k));
+  return bucketOf(h);
+}
+function knownBit(b: number): boolean {
+  return (KNOWN_BITS[b >>> 5]! & (1 << (b & 31))) !== 0;
+}
+for (const w of [...WORDS.keys(), ...FUNCS, ...TIME_FUNCS, ...DANGEROUS_FUNCS, ...DDL_OBJECTS, ...COMPARED_WORDS]) {
+  const b = wordBucket(w, 0, w.length);
+  KNOWN_BITS[b >>> 5]! |= 1 << (b & 31);
+}
+
+/** For tests: true when the bucket of `w` is marked (every known word; rarely another). */
+export function isKnownSqlWord(w: string): boolean {
+  return knownBit(wordBucket(w, 0, w.length));
+}
+
+/**
+ * True when the word `s[i, j)` is provably a plain bareword, so the lexer may keep it as written and
+ * classify it at once (see lex). The value of a word is only ever compared for equality with the
+ * known words (the tables above, COMPARED_WORDS), looked up in those tables, split at a dot, or
+ * tested for an XP_/SP_/MASTER. prefix (EXEC). A word of ASCII letters, digits, `_` and `$` only,
+ * not starting with XP_ or SP_, whose upper case is no known word (its bit in KNOWN_BITS is
+ * clear), gives the same results whether its value is upper-cased or not: no comparison or lookup
+ * succeeds either way (an as-written value equal to a known word would be that word's upper case),
+ * and classifyWord makes it `g` before a `(` and leaves it `b` otherwise. Most words of prose are
+ * such words; this saves an upper-case copy and the table lookups per word.
+ */
+function isPlainWord(s: string, i: number, j: number): boolean {
+  if (j - i > 32) return false;
+  let h = FNV_BASIS;
+  for (let k = i; k < j; k++) {
+    const c = s.charCodeAt(k);
+    if (c >= 0x80 || c === 0x2e) return false;
+    h = fnvStep(h, c);
+  }
+  if (j - i >= 3 && s.charCodeAt(i + 2) === 0x5f && (s.charCodeAt(i + 1) | 0x20) === 0x70) {
+    const c0 = s.charCodeAt(i) | 0x20;
+    if (c0 === 0x78 || c0 === 0x73) return false; // XP_, SP_
+  }
+  return !knownBit(bucketOf(h));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lexer
 
 /** Tokenizes `s[start, end)` as SQL; `openQuote` starts inside a string literal of that quote. */
 export function tokenizeSql(s: string, openQuote?: '\'' | '"', backslashEscapes = true): SqlToken[] {
+  return lex(s, openQuote, backslashEscapes, false);
+}
+
+/**
+ * tokenizeSql; with `classify`, word tokens come out classified as foldTokens' first pass would
+ * classify them (classifyWord depends on the word and its call flags only, both final when the
+ * token is pushed), and plain barewords keep their text as written (see isPlainWord).
+ */
+function lex(s: string, openQuote: '\'' | '"' | undefined, backslashEscapes: boolean, classify: boolean): SqlToken[] {
   const end = Math.min(s.length, MAX_SQLI_BYTES);
+  const head = end < s.length ? s.slice(0, end) : s;
+  // Backslash escapes only matter where there is a backslash to escape with (see scanString).
+  const backslashes = backslashEscapes && (!shortcuts.enabled || head.includes('\\'));
   const out: SqlToken[] = [];
   let i = 0;
+  // Index in `out` of the last word or quoted identifier: the tokens of type `b` before
+  // classification, which a closed block comment right after marks commentAdjacent.
+  let lastWord = -1;
   if (openQuote !== undefined) {
-    const close = scanString(s, 0, end, openQuote.charCodeAt(0), backslashEscapes);
+    const close = scanString(s, head, 0, end, openQuote.charCodeAt(0), backslashes);
     out.push({ type: 's', value: s.slice(0, close.contentEnd) });
     i = close.next;
   }
@@ -159,21 +244,24 @@ export function tokenizeSql(s: string, openQuote?: '\'' | '"', backslashEscapes 
       }
       const close = s.indexOf('*/', i + 2);
       if (close < 0 || close + 2 > end) { out.push({ type: 'c', value: '/*' }); i = end; continue; }
-      const prev = out[out.length - 1];
-      if (prev !== undefined && prev.type === 'b' && i > 0 && (CLASS[s.charCodeAt(i - 1)] ?? 0) !== C.SPACE) prev.commentAdjacent = true;
+      const prev = out.length > 0 ? out[out.length - 1] : undefined;
+      if (prev !== undefined && lastWord === out.length - 1 && i > 0 && (CLASS[s.charCodeAt(i - 1)] ?? 0) !== C.SPACE) prev.commentAdjacent = true;
       i = close + 2; continue;
     }
     if (ch === 0x2a && s.charCodeAt(i + 1) === 0x2f) { i += 2; continue; } // stray `*/` (end of /*! */)
     // Strings.
     if (ch === 0x27 || ch === 0x22) {
-      const r = scanString(s, i + 1, end, ch, backslashEscapes);
+      const r = scanString(s, head, i + 1, end, ch, backslashes);
       out.push({ type: 's', value: s.slice(i + 1, r.contentEnd) });
       i = r.next; continue;
     }
     if (ch === 0x60 /* ` */) { // MySQL quoted identifier
       const close = s.indexOf('`', i + 1);
       const stop = close < 0 || close >= end ? end : close;
-      out.push({ type: 'b', value: s.slice(i + 1, stop).toUpperCase() });
+      const tok: SqlToken = { type: 'b', value: s.slice(i + 1, stop).toUpperCase() };
+      if (classify) classifyWord(tok);
+      lastWord = out.length;
+      out.push(tok);
       i = stop + 1; continue;
     }
     // Numbers.
@@ -201,14 +289,17 @@ export function tokenizeSql(s: string, openQuote?: '\'' | '"', backslashEscapes 
         if (k === C.WORD || k === C.DIGIT || c === 0x2e) j++;
         else break;
       }
-      let value = s.slice(i, j);
-      if (value.endsWith('.')) { value = value.replace(/\.+$/, ''); j = i + value.length; }
-      const tok: SqlToken = { type: 'b', value: value.toUpperCase() };
+      // Trailing dots end a sentence, not a qualified name (the first byte is never a dot).
+      while (s.charCodeAt(j - 1) === 0x2e) j--;
+      const plain = classify && isPlainWord(s, i, j);
+      const tok: SqlToken = { type: 'b', value: plain ? s.slice(i, j) : s.slice(i, j).toUpperCase() };
       // Bounded lookahead for a call: blanks then `(`.
       let p = j; let blanks = 0;
       while (p < end && blanks < 64 && CLASS[s.charCodeAt(p)] === C.SPACE) { p++; blanks++; }
       if (s.charCodeAt(p) === 0x28) { tok.callFollows = true; tok.callAdjacent = p === j; }
-      else if (s.startsWith('/**/(', p)) tok.callFollows = true;
+      else if (s.charCodeAt(p) === 0x2f && s.startsWith('/**/(', p)) tok.callFollows = true;
+      if (plain) { if (tok.callFollows === true) tok.type = 'g'; } else if (classify) classifyWord(tok);
+      lastWord = out.length;
       out.push(tok);
       i = j; continue;
     }
@@ -269,8 +360,21 @@ function lineEnd(s: string, i: number, end: number): number {
   return nl < 0 || nl > end ? end : nl + 1;
 }
 
-/** Scans a string body from `i` (after the opening quote); handles doubling and backslashes. */
-function scanString(s: string, i: number, end: number, q: number, backslash: boolean): { contentEnd: number; next: number } {
+/**
+ * Scans a string body from `i` (after the opening quote); handles doubling and backslashes.
+ * `head` is `s` cut at `end`. Without backslash escapes the loop below only stops at quotes, so
+ * it jumps from quote to quote with indexOf (prose inside a string is long).
+ */
+function scanString(s: string, head: string, i: number, end: number, q: number, backslash: boolean): { contentEnd: number; next: number } {
+  if (!backslash && shortcuts.enabled) {
+    const quote = q === 0x22 ? '"' : '\'';
+    for (;;) {
+      const k = head.indexOf(quote, i);
+      if (k < 0) return { contentEnd: Math.min(end, s.length), next: end };
+      if (s.charCodeAt(k + 1) === q) { i = k + 2; continue; } // '' doubling (may look at `end`, as below)
+      return { contentEnd: k, next: k + 1 };
+    }
+  }
   while (i < end) {
     const c = s.charCodeAt(i);
     if (backslash && c === 0x5c) { i += 2; continue; }
@@ -334,19 +438,23 @@ function classifyWord(t: SqlToken): void {
 
 /** Merges multi-word keywords, classifies words, collapses arithmetic and recognises statement heads. */
 export function foldSql(raw: readonly SqlToken[]): SqlToken[] {
-  return foldTokens(raw, true);
+  return foldTokens(raw, true, false);
 }
 
-/** foldSql; `copy` false reuses (mutates) the raw tokens, for the internal path that owns them. */
-function foldTokens(raw: readonly SqlToken[], copy: boolean): SqlToken[] {
+/**
+ * foldSql; `copy` false reuses (mutates) the raw tokens, for the internal path that owns them;
+ * `classified` when lex already classified the words.
+ */
+function foldTokens(raw: readonly SqlToken[], copy: boolean, classified: boolean): SqlToken[] {
   // Pass 1: word classes and multi-word merges.
   const a: SqlToken[] = [];
   for (let i = 0; i < raw.length; i++) {
     const t = raw[i];
     if (t === undefined) break;
     const tok: SqlToken = copy ? { ...t } : t;
-    if (tok.type === 'b') classifyWord(tok);
-    const prev = a[a.length - 1];
+    if (!classified && tok.type === 'b') classifyWord(tok);
+    // Guarded reads: a negative index is a slow named-property lookup for V8, not an array read.
+    const prev = a.length > 0 ? a[a.length - 1] : undefined;
     if (prev !== undefined) {
       const pv = prev.value; const v = tok.value;
       if (prev.type === 'U' && (v === 'ALL' || v === 'DISTINCT' || v === 'DISTINCTROW')) continue;
@@ -359,15 +467,15 @@ function foldTokens(raw: readonly SqlToken[], copy: boolean): SqlToken[] {
       if (pv === 'SOUNDS' && v === 'LIKE') continue;
       if (prev.type === 's' && tok.type === 's') continue; // 'a' 'b' concatenation
       // PostgreSQL jsonb `?` between strings ('{..}' ? 'a') is a comparison.
-      if (tok.type === 's' && prev.type === 'o' && pv === '?' && a[a.length - 2]?.type === 's') prev.type = '=';
+      if (tok.type === 's' && prev.type === 'o' && pv === '?' && a.length > 1 && a[a.length - 2]!.type === 's') prev.type = '=';
     }
     a.push(tok);
   }
   // Pass 2: collapse arithmetic (n o n -> n) and unary signs (o n at an operand start -> n).
   const b: SqlToken[] = [];
   for (const tok of a) {
-    const p1 = b[b.length - 1];
-    const p2 = b[b.length - 2];
+    const p1 = b.length > 0 ? b[b.length - 1] : undefined;
+    const p2 = b.length > 1 ? b[b.length - 2] : undefined;
     if (tok.type === 'n' && p1 !== undefined && p1.type === 'o' && (isArith(p1.value) || p1.value === '!' || p1.value === '~')) {
       if (p2 !== undefined && p2.type === 'n' && isArith(p1.value)) { b.pop(); continue; }
       if (p2 === undefined || p2.type === '(' || p2.type === '=' || p2.type === '!' || p2.type === '&' || p2.type === ',') {
@@ -567,7 +675,8 @@ const RULE_SETS = {
 
 function matchContext(input: string, ctx: SqlContext, level: 'LOW' | 'HIGH'): SqliMatch | undefined {
   const quote = ctx === 'as-is' ? undefined : ctx === 'double-quote' ? '"' : '\'';
-  const folded = foldTokens(tokenizeSql(input, quote, ctx !== 'single-quote-ansi'), false);
+  const fast = shortcuts.enabled;
+  const folded = foldTokens(lex(input, quote, ctx !== 'single-quote-ansi', fast), false, fast);
   const prefix = fingerprintOf(folded, PREFIX_TOKENS);
   const set = ctx === 'as-is' ? (level === 'LOW' ? RULE_SETS.asIsLow : RULE_SETS.asIsHigh)
     : (level === 'LOW' ? RULE_SETS.quoteLow : RULE_SETS.quoteHigh);

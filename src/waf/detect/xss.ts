@@ -6,6 +6,7 @@
  * Linear time: one pass per context with bounded lookahead; the data-state scan reads at most
  * MAX_XSS_BYTES bytes, the attribute contexts MAX_XSS_ATTR_BYTES. No regex runs on the input.
  */
+import { shortcuts } from './shortcuts.js';
 
 /** Bytes scanned in the HTML data state (documented limit). */
 export const MAX_XSS_BYTES = 65536;
@@ -62,14 +63,17 @@ const NAMED: Record<string, string> = {
   lbrace: '{', rbrace: '}', lsqb: '[', rsqb: ']', num: '#', dollar: '$', percnt: '%', plus: '+', quest: '?',
 };
 
-/** Decodes HTML character references (named subset, decimal, hex; `;` optional) in one pass. */
+/**
+ * Decodes HTML character references (named subset, decimal, hex; `;` optional) in one pass. Text
+ * between references is copied as slices, and an input without a decodable reference comes back
+ * as the same string: most inputs have an `&` only as a form separator.
+ */
 export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
+  let i = s.indexOf('&');
+  if (i < 0) return s;
   let out = '';
-  let i = 0;
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x26) { out += s[i]; i++; continue; }
+  let copied = 0; // s[copied, i) is still to be appended
+  while (i >= 0) {
     let j = i + 1;
     if (s.charCodeAt(j) === 0x23) { // numeric
       j++;
@@ -84,24 +88,26 @@ export function decodeEntities(s: string): string {
         if (x < 0) break;
         v = v * (hex ? 16 : 10) + x; j++; digits++;
       }
-      if (digits === 0) { out += '&'; i++; continue; }
+      if (digits === 0) { i = s.indexOf('&', i + 1); continue; } // a literal `&`
       while (j < s.length && s.charCodeAt(j) === 0x30 + 0 && digits >= 10) j++; // swallow absurd zero padding
       if (s.charCodeAt(j) === 0x3b) j++;
-      out += v < 256 ? String.fromCharCode(v) : v === 0xff1c ? '<' : v === 0xff1e ? '>' : '?';
-      i = j; continue;
+      out += s.slice(copied, i) + (v < 256 ? String.fromCharCode(v) : v === 0xff1c ? '<' : v === 0xff1e ? '>' : '?');
+      copied = j;
+      i = s.indexOf('&', j);
+      continue;
     }
     let k = j;
     while (k < s.length && k - j < 10 && KIND[s.charCodeAt(k)] === K.ALPHA) k++;
-    const name = s.slice(j, k).toLowerCase();
-    const rep = NAMED[name];
+    const rep = k > j ? NAMED[s.slice(j, k).toLowerCase()] : undefined;
     if (rep !== undefined) {
-      out += rep;
-      i = s.charCodeAt(k) === 0x3b ? k + 1 : k;
+      out += s.slice(copied, i) + rep;
+      copied = s.charCodeAt(k) === 0x3b ? k + 1 : k;
+      i = s.indexOf('&', copied);
       continue;
     }
-    out += '&'; i++;
+    i = s.indexOf('&', i + 1); // a literal `&`
   }
-  return out;
+  return copied === 0 ? s : out + s.slice(copied);
 }
 
 /** Lower-cases and drops blanks/control characters, as browsers ignore them inside a URL scheme. */
@@ -121,7 +127,11 @@ const DATA_ACTIVE = ['data:text/html', 'data:image/svg', 'data:application/x', '
 
 /** The scheme rule for a URL attribute value: script schemes and active data: URLs. */
 function dangerousUrl(value: string, anyData: boolean): string | undefined {
-  const v = squeeze(decodeEntities(value.length > 512 ? value.slice(0, 512) : value), 40);
+  const head = value.length > 512 ? value.slice(0, 512) : value;
+  // Every scheme looked for ends with `:`; without one, or a reference that could decode to one,
+  // there is no scheme.
+  if (shortcuts.enabled && !head.includes(':') && !head.includes('&')) return undefined;
+  const v = squeeze(decodeEntities(head), 40);
   for (const p of SCRIPT_SCHEMES) if (v.startsWith(p)) return p.slice(0, -1);
   if (v.startsWith('data:')) {
     if (anyData) return 'data';
@@ -144,12 +154,41 @@ function dangerousStyle(value: string): boolean {
 interface AttrScan { pos: number; match?: string }
 
 /**
+ * Where the attribute scans of one analyzeXss call have been: SCANNED[j] === scanRound when a scan
+ * of the current input, with the same `end` and no tag, was at the top of its loop at `j` and found
+ * nothing from there. That loop's only state is `j` (the input, `end` and the tag being fixed), so
+ * another such scan reaching `j` would find nothing either and can stop. The contexts start at the
+ * first quote of each kind and at the first blank, and their scans of prose fall into step after a
+ * word or two: all but the first stop there instead of reading the rest again.
+ */
+const SCANNED = new Uint32Array(MAX_XSS_ATTR_BYTES + 1);
+let scanRound = 0;
+
+/** A fresh round for SCANNED, or 0 (no memo) with the shortcuts off. */
+function nextScanRound(): number {
+  if (!shortcuts.enabled) return 0;
+  if (scanRound === 0xffffffff) { SCANNED.fill(0); scanRound = 0; }
+  return ++scanRound;
+}
+
+/**
  * Parses attributes from `j` until `>` or the end. `tag` is the element name ('' when the scan
  * starts inside an attribute value). Returns where it stopped and the rule that matched, if any.
+ * `round` (tag '' only): see SCANNED; the returned position is then meaningless when nothing matched.
  */
-function scanAttributes(s: string, j: number, end: number, tag: string): AttrScan {
+function scanAttributes(s: string, j: number, end: number, tag: string, round = 0): AttrScan {
   const strict = tag === '';
+  if (round !== 0) {
+    // Only an attribute with a value can match, and a value needs a `=` in [j, end] (the check
+    // after a name that runs to `end` reads the byte at `end`).
+    const eq = s.indexOf('=', j);
+    if (eq < 0 || eq > end) return { pos: end };
+  }
   while (j < end) {
+    if (round !== 0) {
+      if (SCANNED[j] === round) return { pos: end };
+      SCANNED[j] = round;
+    }
     while (j < end && (isSpace(s.charCodeAt(j)) || s.charCodeAt(j) === 0x2f || s.charCodeAt(j) === 0)) j++;
     if (j >= end) return { pos: end };
     if (s.charCodeAt(j) === 0x3e) return { pos: j + 1 };
@@ -160,7 +199,7 @@ function scanAttributes(s: string, j: number, end: number, tag: string): AttrSca
       if (isSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
       j++;
     }
-    const name = s.slice(ns, Math.min(j, ns + 64)).toLowerCase();
+    const nameEnd = Math.min(j, ns + 64);
     let p = j;
     while (p < end && isSpace(s.charCodeAt(p))) p++;
     let value: string | undefined;
@@ -181,7 +220,8 @@ function scanAttributes(s: string, j: number, end: number, tag: string): AttrSca
       }
     }
     if (value === undefined) continue;
-    const m = checkAttribute(tag, name, value, strict);
+    // The name is only read for an attribute with a value: prose has many words and few `=`.
+    const m = checkAttribute(tag, s.slice(ns, nameEnd).toLowerCase(), value, strict);
     if (m !== undefined) return { pos: j, match: m };
   }
   return { pos: end };
@@ -334,6 +374,8 @@ function hasFunctionConstructor(s: string, end: number): boolean {
   return CONSTRUCTOR_CHAIN.test(end < s.length ? s.slice(0, end) : s);
 }
 
+const QUOTE_CONTEXTS: readonly (readonly [string, XssContext])[] = [['"', 'attr-double'], ['\'', 'attr-single'], ['`', 'attr-backtick']];
+
 /** Analyses `input` in every context; the first match, or undefined. */
 export function analyzeXss(input: string): XssMatch | undefined {
   const end = Math.min(input.length, MAX_XSS_BYTES);
@@ -347,22 +389,26 @@ export function analyzeXss(input: string): XssMatch | undefined {
     if (!rest.trimStart().slice(0, u.length + 1).toLowerCase().startsWith(u + ':') || rest.includes('(') || rest.includes('`') || rest.includes('=') || rest.includes('\\') || rest.includes('[') ||
         rest.includes('&#') || rest.includes('/')) return { context: 'url', rule: `url-scheme:${u}` };
   } else if (u === 'data') return { context: 'url', rule: 'url-scheme:data' };
-  // A whole value used as a style (style="<input>").
-  const st = squeeze(input.length > 2048 ? input.slice(0, 2048) : input, 2048);
-  if (st.includes('-moz-binding:') || st.includes(':expression(') || st.includes('behavior:url(')) return { context: 'attr-unquoted', rule: 'style-script' };
+  // A whole value used as a style (style="<input>"). Each pattern has a `:`, which squeeze() never
+  // makes, so an input without one in the bytes squeezed cannot match.
+  const colon = input.indexOf(':');
+  if ((colon >= 0 && colon < 2048) || !shortcuts.enabled) {
+    const st = squeeze(input.length > 2048 ? input.slice(0, 2048) : input, 2048);
+    if (st.includes('-moz-binding:') || st.includes(':expression(') || st.includes('behavior:url(')) return { context: 'attr-unquoted', rule: 'style-script' };
+  }
   // Inside an attribute value: the first quote (or blank, unquoted) ends it; attributes follow.
   const aend = Math.min(input.length, MAX_XSS_ATTR_BYTES);
-  const quotes: [number, XssContext][] = [[0x22, 'attr-double'], [0x27, 'attr-single'], [0x60, 'attr-backtick']];
-  for (const [q, ctx] of quotes) {
-    const at = input.indexOf(String.fromCharCode(q));
+  const round = nextScanRound();
+  for (const [q, ctx] of QUOTE_CONTEXTS) {
+    const at = input.indexOf(q);
     if (at < 0 || at >= aend) continue;
-    const a = scanAttributes(input, at + 1, aend, '');
+    const a = scanAttributes(input, at + 1, aend, '', round);
     if (a.match !== undefined) return { context: ctx, rule: a.match };
   }
   let sp = 0;
   while (sp < aend && !isSpace(input.charCodeAt(sp))) sp++;
   if (sp < aend) {
-    const a = scanAttributes(input, sp, aend, '');
+    const a = scanAttributes(input, sp, aend, '', round);
     if (a.match !== undefined) return { context: 'attr-unquoted', rule: a.match };
   }
   const js = scanScript(input, end);
@@ -379,14 +425,25 @@ const FULLWIDTH_GT = '\xef\xbc\x9e';
  * angle brackets are read as ASCII ones.
  */
 export function analyzeXssDecoded(input: string): XssMatch | undefined {
+  const m = analyzeXssRaw(input);
+  if (m !== undefined) return m;
+  const head = decodableHead(input);
+  const dec = decodeEntities(head);
+  return dec === head ? undefined : analyzeXss(dec);
+}
+
+/** analyzeXssDecoded without the character-reference pass: the input as is and with fullwidth brackets read as ASCII. */
+export function analyzeXssRaw(input: string): XssMatch | undefined {
   const m = analyzeXss(input);
   if (m !== undefined) return m;
   if (input.includes(FULLWIDTH_LT)) {
     const n = analyzeXss(input.split(FULLWIDTH_LT).join('<').split(FULLWIDTH_GT).join('>'));
     if (n !== undefined) return n;
   }
-  const head = input.length > MAX_XSS_BYTES ? input.slice(0, MAX_XSS_BYTES) : input;
-  if (!head.includes('&')) return undefined;
-  const dec = decodeEntities(head);
-  return dec === head ? undefined : analyzeXss(dec);
+  return undefined;
+}
+
+/** The part of `input` whose character references analyzeXssDecoded decodes. */
+export function decodableHead(input: string): string {
+  return input.length > MAX_XSS_BYTES ? input.slice(0, MAX_XSS_BYTES) : input;
 }
