@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -13,6 +13,7 @@ import {
   canonicalQuery,
   canonicalUri,
   deriveSigningKey,
+  hmacWithPads,
   stringToSign,
   type CredentialLookup,
   type CredentialSecret,
@@ -269,6 +270,52 @@ describe('SigV4Verifier: accepted requests', () => {
     await v.verify(parts, lookup, NOW);
     const rotated: CredentialLookup = async () => ({ secretAccessKey: 'rotated-secret' });
     await expect(v.verify(parts, rotated, NOW)).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+  });
+});
+
+describe('SigV4Verifier: per-request shortcuts', () => {
+  it('hmacWithPads equals createHmac for any key and message (ASCII, Latin-1, astral, lone surrogates, too long for the scratch)', () => {
+    const msg = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme', maxLength: 800 }), fc.constantFrom('\ud800', 'x'.repeat(700), 'é'.repeat(700), ''));
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), msg, (k, m) => {
+        const key = Buffer.from(k);
+        const pads = Buffer.alloc(160);
+        pads.fill(0x36, 0, 64);
+        pads.fill(0x5c, 64, 128);
+        for (let i = 0; i < 32; i++) {
+          pads[i] = pads[i]! ^ key[i]!;
+          pads[64 + i] = pads[64 + i]! ^ key[i]!;
+        }
+        const got = hmacWithPads({ key, pads, outer: pads.subarray(64) }, m);
+        expect(got.toString('hex')).toBe(createHmac('sha256', key).update(m, 'utf8').digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('verifies interleaved requests of different keys, scopes, dates and signed headers (the one-entry memos)', async () => {
+    const v = new SigV4Verifier({ signingKeyCacheSize: 3 });
+    const later = new Date(NOW.getTime() + 1000);
+    const variants: RequestSpec[] = [
+      {},
+      { region: 'eu-west-1' },
+      { creds: TEMPORARY, headers: { 'x-amz-target': 'TrentService.Encrypt' } },
+      { date: later },
+      { service: 'iam' },
+      { headers: { 'x-extra': 'a' } },
+    ];
+    const parts = await Promise.all(variants.map((s) => signed(s)));
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < parts.length; i++) {
+        const ok = await v.verify(parts[i]!, lookup, NOW);
+        expect(ok.scope.region).toBe(variants[i]!.region ?? 'us-east-1');
+        expect(ok.requestTime.getTime()).toBe((variants[i]!.date ?? NOW).getTime());
+        // The same request with one byte of the signature changed fails right after it passed.
+        const auth = parts[i]!.headers.authorization as string;
+        const bad = withHeaders(parts[i]!, { authorization: auth.slice(0, -1) + (auth.endsWith('0') ? '1' : '0') });
+        await expect(v.verify(bad, lookup, NOW)).rejects.toMatchObject({ code: 'SignatureDoesNotMatch' });
+      }
+    }
   });
 });
 

@@ -351,14 +351,27 @@ export function buildCanonicalRequest(
   signedHeaders: readonly string[],
   payloadHash: string,
 ): string | undefined {
-  let out = method + '\n' + canonicalUri(path) + '\n' + canonicalQueryString + '\n';
+  return canonicalRequest(method, path, canonicalQueryString, headers, signedHeaders, signedHeaders.join(';'), payloadHash);
+}
+
+/** buildCanonicalRequest with the SignedHeaders text already at hand (`signedHeaders` joined with ';'). */
+function canonicalRequest(
+  method: string,
+  path: string,
+  canonicalQueryString: string,
+  headers: SignedRequestParts['headers'],
+  signedHeaders: readonly string[],
+  signedHeadersText: string,
+  payloadHash: string,
+): string | undefined {
+  let out = method + '\n' + (path === '/' ? '/' : canonicalUri(path)) + '\n' + canonicalQueryString + '\n';
   for (let i = 0; i < signedHeaders.length; i++) {
     const name = signedHeaders[i]!;
     const v = canonicalHeader(headers, name);
     if (v === undefined) return undefined;
     out += name + ':' + v + '\n';
   }
-  return out + '\n' + signedHeaders.join(';') + '\n' + payloadHash;
+  return out + '\n' + signedHeadersText + '\n' + payloadHash;
 }
 
 /** The string to sign for a canonical request. */
@@ -390,7 +403,9 @@ interface ParsedAuth {
   date: string;
   region: string;
   service: string;
-  signedHeaders: string[];
+  signedHeaders: readonly string[];
+  /** The SignedHeaders value as sent (the names joined with ';'). */
+  signedHeadersText: string;
   signature: string;
   amzDate: string;
   requestTime: Date;
@@ -409,8 +424,30 @@ function echo(v: string): string {
   return s.replace(SIGNATURE_ECHO_RE, 'Signature=<redacted>');
 }
 
+// One-entry memos of the last successful parse of a credential scope, SignedHeaders list and
+// request date: a client's consecutive requests repeat them (the date changes once a second), and a
+// string comparison is cheaper than splitting and checking them again. Only valid values are kept.
+let lastDateText: string | undefined;
+let lastDateAmz = '';
+let lastDateMs = 0;
+let lastCredText: string | undefined;
+let lastCred: { accessKeyId: string; date: string; region: string; service: string } | undefined;
+let lastSignedText: string | undefined;
+let lastSigned: readonly string[] = [];
+
 /** Parses YYYYMMDDTHHMMSSZ, or an RFC 7231 Date header; returns the basic-format string and instant. */
 function parseRequestDate(v: string): { amzDate: string; time: Date } | undefined {
+  if (v === lastDateText) return { amzDate: lastDateAmz, time: new Date(lastDateMs) };
+  const d = parseRequestDateUncached(v);
+  if (d !== undefined) {
+    lastDateText = v;
+    lastDateAmz = d.amzDate;
+    lastDateMs = d.time.getTime();
+  }
+  return d;
+}
+
+function parseRequestDateUncached(v: string): { amzDate: string; time: Date } | undefined {
   let m = AMZ_DATE_RE.exec(v);
   if (m) {
     const y = Number(m[1]), mo = Number(m[2]) - 1, d = Number(m[3]), h = Number(m[4]), mi = Number(m[5]), s = Number(m[6]);
@@ -436,8 +473,16 @@ function basicIso(t: Date): string {
   return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + 'T' + iso.slice(11, 13) + iso.slice(14, 16) + iso.slice(17, 19) + 'Z';
 }
 
-/** Splits and validates `AKID/date/region/service/aws4_request`. */
-function parseCredential(cred: string, where: string): { accessKeyId: string; date: string; region: string; service: string } {
+/** Splits and validates `AKID/date/region/service/aws4_request` (the result is shared: read only). */
+function parseCredential(cred: string, where: string): { readonly accessKeyId: string; readonly date: string; readonly region: string; readonly service: string } {
+  if (cred === lastCredText) return lastCred!;
+  const out = parseCredentialUncached(cred, where);
+  lastCredText = cred;
+  lastCred = out;
+  return out;
+}
+
+function parseCredentialUncached(cred: string, where: string): { accessKeyId: string; date: string; region: string; service: string } {
   const parts = cred.split('/');
   const accessKeyId = parts[0] !== undefined && parts[0] !== '' ? parts[0] : undefined;
   if (parts.length !== 5) {
@@ -459,8 +504,16 @@ function parseCredential(cred: string, where: string): { accessKeyId: string; da
   return { accessKeyId, date, region, service };
 }
 
-/** Splits SignedHeaders; names must be lower-case header tokens and include host. */
-function parseSignedHeaders(v: string, accessKeyId: string, where: string): string[] {
+/** Splits SignedHeaders; names must be lower-case header tokens and include host (the list is shared: read only). */
+function parseSignedHeaders(v: string, accessKeyId: string, where: string): readonly string[] {
+  if (v === lastSignedText) return lastSigned;
+  const names = parseSignedHeadersUncached(v, accessKeyId, where);
+  lastSignedText = v;
+  lastSigned = Object.freeze(names);
+  return lastSigned;
+}
+
+function parseSignedHeadersUncached(v: string, accessKeyId: string, where: string): string[] {
   const names = v.split(';');
   for (let i = 0; i < names.length; i++) {
     const n = names[i]!;
@@ -483,24 +536,31 @@ function parseHeaderAuth(auth: string, parts: SignedRequestParts, params: QueryP
   let credential: string | undefined;
   let signedHeaders: string | undefined;
   let signature: string | undefined;
-  const rest = sp === -1 ? '' : auth.slice(sp + 1);
-  const comps = rest.split(',');
-  for (let i = 0; i < comps.length; i++) {
-    const c = comps[i]!.trim();
-    if (c === '') continue;
-    const eq = c.indexOf('=');
-    if (eq === -1) {
-      throw incomplete(`'${echo(c)}' not a valid key=value pair (missing equal-sign) in Authorization header: '${echo(auth)}'.`);
+  // The comma-separated components after the algorithm, each trimmed (walked with indexOf: no
+  // array of parts per request).
+  const n = auth.length;
+  let start = sp === -1 ? n : sp + 1;
+  for (;;) {
+    let end = auth.indexOf(',', start);
+    if (end === -1) end = n;
+    const c = auth.slice(start, end).trim();
+    if (c !== '') {
+      const eq = c.indexOf('=');
+      if (eq === -1) {
+        throw incomplete(`'${echo(c)}' not a valid key=value pair (missing equal-sign) in Authorization header: '${echo(auth)}'.`);
+      }
+      const k = c.slice(0, eq);
+      if (k === 'Credential' || k === 'SignedHeaders' || k === 'Signature') {
+        const v = c.slice(eq + 1);
+        const seen = k === 'Credential' ? credential : k === 'SignedHeaders' ? signedHeaders : signature;
+        if (seen !== undefined) throw incomplete(`Authorization header has a duplicate '${k}' parameter. Authorization=${echo(auth)}`);
+        if (k === 'Credential') credential = v;
+        else if (k === 'SignedHeaders') signedHeaders = v;
+        else signature = v;
+      }
     }
-    const k = c.slice(0, eq);
-    const v = c.slice(eq + 1);
-    if (k === 'Credential' || k === 'SignedHeaders' || k === 'Signature') {
-      const seen = k === 'Credential' ? credential : k === 'SignedHeaders' ? signedHeaders : signature;
-      if (seen !== undefined) throw incomplete(`Authorization header has a duplicate '${k}' parameter. Authorization=${echo(auth)}`);
-      if (k === 'Credential') credential = v;
-      else if (k === 'SignedHeaders') signedHeaders = v;
-      else signature = v;
-    }
+    if (end === n) break;
+    start = end + 1;
   }
   let missing = '';
   if (credential === undefined) missing += "Authorization header requires 'Credential' parameter. ";
@@ -524,6 +584,7 @@ function parseHeaderAuth(auth: string, parts: SignedRequestParts, params: QueryP
     presigned: false,
     ...scope,
     signedHeaders: names,
+    signedHeadersText: signedHeaders!,
     signature: signature!,
     amzDate: d.amzDate,
     requestTime: d.time,
@@ -593,6 +654,7 @@ function parsePresigned(params: QueryParam[]): ParsedAuth {
     presigned: true,
     ...scope,
     signedHeaders: names,
+    signedHeadersText: signedHeaders,
     signature,
     amzDate: d.amzDate,
     requestTime: d.time,
@@ -633,6 +695,61 @@ function safeEqualStrings(a: string, b: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Cached signing keys and HMAC.
+
+/** A cached signing key for one access key and scope, with its HMAC-SHA256 padded keys. */
+interface SigningKey {
+  readonly accessKeyId: string;
+  readonly date: string;
+  readonly region: string;
+  readonly service: string;
+  /** The secret the key was derived from (a rotated secret misses). */
+  readonly secret: string;
+  readonly key: Buffer;
+  /** key ⊕ ipad (64 bytes), key ⊕ opad (64 bytes), then room for the inner digest (32 bytes). */
+  readonly pads: Buffer;
+  /** pads[64..160): the outer hash's input. */
+  readonly outer: Buffer;
+}
+
+const SHA256_BLOCK = 64;
+/** Inner-hash input: the ipad block then the string to sign (a few hundred bytes; longer ones use createHmac). */
+const HMAC_SCRATCH = Buffer.alloc(2048);
+
+function newSigningKey(accessKeyId: string, date: string, region: string, service: string, secret: string, key: Buffer): SigningKey {
+  const pads = Buffer.alloc(2 * SHA256_BLOCK + 32);
+  pads.fill(0x36, 0, SHA256_BLOCK);
+  pads.fill(0x5c, SHA256_BLOCK, 2 * SHA256_BLOCK);
+  // The signing key is a 32-byte HMAC output: shorter than the block, so it is used as is.
+  for (let i = 0; i < key.length; i++) {
+    pads[i] = pads[i]! ^ key[i]!;
+    pads[SHA256_BLOCK + i] = pads[SHA256_BLOCK + i]! ^ key[i]!;
+  }
+  return { accessKeyId, date, region, service, secret, key, pads, outer: pads.subarray(SHA256_BLOCK) };
+}
+
+function wipe(k: SigningKey): void {
+  k.key.fill(0);
+  k.pads.fill(0);
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104: H(K⊕opad ‖ H(K⊕ipad ‖ m))) from the key's precomputed padded blocks, as
+ * two one-shot hashes: about half the cost of an Hmac object per request. Equal to
+ * createHmac('sha256', key).update(message, 'utf8').digest().
+ */
+export function hmacWithPads(k: Pick<SigningKey, 'key' | 'pads' | 'outer'>, message: string): Buffer {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; a longer message does not fit the scratch.
+  if (SHA256_BLOCK + message.length * 3 > HMAC_SCRATCH.length) return createHmac('sha256', k.key).update(message, 'utf8').digest();
+  k.pads.copy(HMAC_SCRATCH, 0, 0, SHA256_BLOCK);
+  const n = HMAC_SCRATCH.write(message, SHA256_BLOCK, 'utf8');
+  const inner = hash('sha256', HMAC_SCRATCH.subarray(0, SHA256_BLOCK + n), 'binary');
+  HMAC_SCRATCH.fill(0, 0, SHA256_BLOCK);
+  k.pads.write(inner, 2 * SHA256_BLOCK, 'latin1');
+  return Buffer.from(hash('sha256', k.outer, 'binary'), 'latin1');
+}
+
+// ---------------------------------------------------------------------------------------------
 // The verifier.
 
 /** Verifies SigV4-signed requests (header and presigned-query forms). Stateless apart from a signing-key cache. */
@@ -641,9 +758,9 @@ export class SigV4Verifier {
   private readonly skewText: string;
   private readonly cacheSize: number;
   /** accessKeyId and scope → the secret it was derived from and the signing key; Map order gives LRU eviction. */
-  private readonly keyCache = new Map<string, { secret: string; key: Buffer }>();
+  private readonly keyCache = new Map<string, SigningKey>();
   /** The key cache's most recently used entry (the last in Map order). */
-  private newestKey: string | undefined;
+  private newest: SigningKey | undefined;
 
   constructor(opts: { clockSkewMs?: number; signingKeyCacheSize?: number } = {}) {
     this.clockSkewMs = opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS;
@@ -736,12 +853,13 @@ export class SigV4Verifier {
       throw new SigV4Error('SignatureDoesNotMatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", akid);
     }
 
-    const canonical = buildCanonicalRequest(
+    const canonical = canonicalRequest(
       parts.method,
       parts.path,
-      canonicalQueryOf(a.params, a.presigned),
+      a.params.length === 0 ? '' : canonicalQueryOf(a.params, a.presigned),
       parts.headers,
       a.signedHeaders,
+      a.signedHeadersText,
       payloadHash,
     );
     if (canonical === undefined || !SIGNATURE_RE.test(a.signature)) {
@@ -749,11 +867,8 @@ export class SigV4Verifier {
     }
     const scope = a.date + '/' + a.region + '/' + a.service + '/' + TERMINATOR;
     const sts = stringToSign(a.amzDate, scope, canonical);
-    // No await between fetching the cached key and using it: eviction wipes keys.
-    const key = this.signingKey(akid, secret.secretAccessKey, a.date, a.region, a.service);
-    const expected = createHmac('sha256', key).update(sts, 'utf8').digest();
+    const expected = this.expectedSignature(akid, secret.secretAccessKey, a.date, a.region, a.service, sts);
     const provided = Buffer.from(a.signature, 'hex');
-    if (this.cacheSize === 0) key.fill(0);
     if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
       throw new SigV4Error('SignatureDoesNotMatch', MSG_MISMATCH, akid);
     }
@@ -793,38 +908,55 @@ export class SigV4Verifier {
     throw new SigV4Error('MissingAuthenticationToken', MSG_MISSING);
   }
 
-  /** The derived signing key, from the bounded LRU cache when possible. */
-  private signingKey(accessKeyId: string, secretAccessKey: string, date: string, region: string, service: string): Buffer {
-    if (this.cacheSize === 0) return deriveSigningKey(secretAccessKey, date, region, service);
+  /** HMAC-SHA256 of the string to sign under the scope's signing key (cached when the cache is on). */
+  private expectedSignature(accessKeyId: string, secretAccessKey: string, date: string, region: string, service: string, sts: string): Buffer {
+    if (this.cacheSize === 0) {
+      const key = deriveSigningKey(secretAccessKey, date, region, service);
+      const mac = createHmac('sha256', key).update(sts, 'utf8').digest();
+      key.fill(0);
+      return mac;
+    }
+    // No await between fetching the cached key and using it: eviction wipes keys.
+    return hmacWithPads(this.signingKey(accessKeyId, secretAccessKey, date, region, service), sts);
+  }
+
+  /** The derived signing key (with its HMAC pads), from the bounded LRU cache. */
+  private signingKey(accessKeyId: string, secretAccessKey: string, date: string, region: string, service: string): SigningKey {
+    // The most recently used entry is compared field by field: one busy key (the common case)
+    // costs no cache-key string and no Map lookup.
+    const newest = this.newest;
+    if (newest !== undefined && newest.accessKeyId === accessKeyId && newest.date === date && newest.region === region && newest.service === service && newest.secret === secretAccessKey) {
+      return newest;
+    }
     // Keyed by access key and scope; the entry remembers the secret it was derived from, so a
     // rotated secret misses the cache. (Both secrets come from our own store, not the client, so a
     // plain comparison leaks nothing an attacker controls.)
     const cacheKey = accessKeyId + '\n' + date + '\n' + region + '\n' + service;
     const hit = this.keyCache.get(cacheKey);
     if (hit !== undefined && hit.secret === secretAccessKey) {
-      // Move to the most-recent end, unless it is there already (the common case: one busy key).
-      if (cacheKey !== this.newestKey) {
-        this.keyCache.delete(cacheKey);
-        this.keyCache.set(cacheKey, hit);
-        this.newestKey = cacheKey;
-      }
-      return hit.key;
+      // Move to the most-recent end.
+      this.keyCache.delete(cacheKey);
+      this.keyCache.set(cacheKey, hit);
+      this.newest = hit;
+      return hit;
     }
     if (hit !== undefined) {
-      hit.key.fill(0);
+      wipe(hit);
       this.keyCache.delete(cacheKey);
+      if (this.newest === hit) this.newest = undefined;
     }
-    const key = deriveSigningKey(secretAccessKey, date, region, service);
+    const entry = newSigningKey(accessKeyId, date, region, service, secretAccessKey, deriveSigningKey(secretAccessKey, date, region, service));
     if (this.keyCache.size >= this.cacheSize) {
       const oldest = this.keyCache.keys().next();
       if (oldest.done !== true) {
-        this.keyCache.get(oldest.value)?.key.fill(0);
+        const old = this.keyCache.get(oldest.value);
+        if (old !== undefined) wipe(old);
         this.keyCache.delete(oldest.value);
       }
     }
-    this.keyCache.set(cacheKey, { secret: secretAccessKey, key });
-    this.newestKey = cacheKey;
-    return key;
+    this.keyCache.set(cacheKey, entry);
+    this.newest = entry;
+    return entry;
   }
 
   /** Number of cached signing keys (for tests and metrics). */

@@ -17,8 +17,10 @@ import { SigV4Verifier, authErrorForJsonProtocol, type SignedRequestParts } from
 import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
 import { apiCallHasSubscribers, eventIdAt, publishApiCall, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { Principal } from '../iam/principal.js';
-import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/index.js';
+import { evaluate, type AuthzPrincipal, type CompiledPolicy, type ConditionContext } from '../iam/index.js';
 import { globalConditionContext, requestTagsOf } from './condition-context.js';
+import { credentialOf } from './credential.js';
+import { LazyConditionContext, MergedConditionContext } from './lazy-context.js';
 import { ApiMetrics } from './metrics.js';
 import { ModelCodec, encodeError, parseFormBody } from './protocols/index.js';
 import type { OperationHandler, Protocol, RequestContext, ServiceDefinition } from './service.js';
@@ -97,13 +99,23 @@ interface Route {
 const READ_ONLY_EXACT = /^(Get|List|Describe|Simulate|Lookup|Check)/;
 const JSON_CT = 'application/x-amz-json-1.1';
 const FORM_CT = /^application\/x-www-form-urlencoded/i;
-const CREDENTIAL_RE = /Credential=([^,\s]+)/;
 
 /** An encoded response (a string body is sent as UTF-8). */
 interface Encoded {
   status: number;
   headers: Record<string, string>;
   body: Buffer | string;
+}
+
+/** What dispatch() answers: the encoded response and the labels for metrics. */
+class Dispatched {
+  constructor(
+    readonly status: number,
+    readonly headers: Record<string, string>,
+    readonly body: Buffer | string,
+    readonly service: string,
+    readonly operation: string,
+  ) {}
 }
 
 /** Internal reasons a request fails before reaching a service (to pick the error protocol). */
@@ -120,6 +132,8 @@ class EarlyFailure {
 export class ApiServer {
   readonly metrics = new ApiMetrics();
   private readonly byTarget = new Map<string, RegisteredService>();
+  /** X-Amz-Target values seen → their route (only valid targets: bounded by the models' operations). */
+  private readonly targetRoutes = new Map<string, Route>();
   private readonly bySigningName = new Map<string, RegisteredService>();
   private readonly restServices: RegisteredService[] = [];
   private readonly verifier = new SigV4Verifier();
@@ -171,6 +185,7 @@ export class ApiServer {
       if (!codec.hasOperation(op)) throw new Error(`service ${def.name}: operation ${op} is not in the model`);
     }
     const svc: RegisteredService = { def, codec, protocol, signingName };
+    this.targetRoutes.clear();
     if (this.bySigningName.has(signingName)) throw new Error(`duplicate service signing name ${signingName}`);
     this.bySigningName.set(signingName, svc);
     if (protocol === 'json') {
@@ -251,7 +266,7 @@ export class ApiServer {
         throw new EarlyFailure(guessed, isAwsError(e) ? e : awsError('SerializationException', 'Could not read request body'));
       });
       if (this.closing) res.setHeader('connection', 'close');
-      const result = await this.dispatch(req, { method: req.method ?? 'GET', path, query, headers: req.headersDistinct, body }, requestId, now);
+      const result = await this.dispatch(req, { method: req.method ?? 'GET', path, query, headers: signedHeadersOf(req), body }, requestId, now, guessed);
       service = result.service;
       operation = result.operation;
       status = result.status;
@@ -283,12 +298,13 @@ export class ApiServer {
     parts: SignedRequestParts,
     requestId: string,
     now: Date,
-  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer | string; service: string; operation: string }> {
+    guessed: Protocol,
+  ): Promise<Dispatched> {
     const sourceIp = normalizeIp(req.socket.remoteAddress);
     const userAgent = headerString(req.headers['user-agent']);
     const secureTransport = this.opts.tls !== undefined;
     let route: Route | undefined;
-    let protocol: Protocol = guessProtocol(req.headers);
+    let protocol: Protocol = guessed;
     let principal: Principal | undefined;
     let accessKeyId: string | undefined;
     let authenticated = false;
@@ -390,12 +406,12 @@ export class ApiServer {
             const fail = awsError('ServiceUnavailable', 'The audit trail is unavailable; the request was not recorded.');
             const wire = protocol === 'query' ? fail : toJsonFlavour(fail);
             const o = encodeError(protocol, wire, requestId);
-            return { ...o, service: svcName, operation: opName };
+            return new Dispatched(o.status, o.headers, o.body, svcName, opName);
           }
         }
       }
     }
-    return { ...result, service: svcName, operation: opName };
+    return new Dispatched(result.status, result.headers, result.body, svcName, opName);
   }
 
   /** Identifies the service and operation, or throws the protocol's error. */
@@ -403,15 +419,20 @@ export class ApiServer {
     const target = headerString(parts.headers['x-amz-target']);
     if (target) {
       if (parts.method !== 'POST') throw awsError('UnknownOperationException', 'Only POST is supported for this API.');
-      const dot = target.lastIndexOf('.');
-      const svc = dot > 0 ? this.byTarget.get(target.slice(0, dot)) : undefined;
-      const op = dot > 0 ? target.slice(dot + 1) : '';
-      if (!svc || !svc.codec.hasOperation(op)) throw awsError('UnknownOperationException', 'Unknown operation ' + target.slice(0, 128));
+      let r = this.targetRoutes.get(target);
+      if (r === undefined) {
+        const dot = target.lastIndexOf('.');
+        const svc = dot > 0 ? this.byTarget.get(target.slice(0, dot)) : undefined;
+        const op = dot > 0 ? target.slice(dot + 1) : '';
+        if (!svc || !svc.codec.hasOperation(op)) throw awsError('UnknownOperationException', 'Unknown operation ' + target.slice(0, 128));
+        r = { svc, op, handler: svc.def.operations[op] };
+        this.targetRoutes.set(target, r);
+      }
       const ct = headerString(parts.headers['content-type']);
       if (ct && !ct.startsWith('application/x-amz-json-1.') && !ct.startsWith('application/json')) {
         throw awsError('UnsupportedMediaType', `Unsupported Media Type: ${ct.slice(0, 64)}`);
       }
-      return { svc, op, handler: svc.def.operations[op] };
+      return r;
     }
     if (guessed === 'query') {
       const params = parts.method === 'POST' ? parseFormBody(parts.body) : parseFormBody(Buffer.from(parts.query));
@@ -461,7 +482,8 @@ export class ApiServer {
     const { codec } = route.svc;
     switch (route.svc.protocol) {
       case 'json':
-        return { status: 200, headers: { 'content-type': JSON_CT, 'x-amzn-requestid': requestId }, body: codec.encodeJson(route.op, output) };
+        // A string body, as for query below: written with the header block, no Buffer copy first.
+        return { status: 200, headers: { 'content-type': JSON_CT, 'x-amzn-requestid': requestId }, body: codec.encodeJsonText(route.op, output) };
       case 'query':
         // A string body: node:http writes it with the header block, no Buffer copy first.
         return { status: 200, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: codec.encodeQueryText(route.op, output, requestId) };
@@ -601,14 +623,16 @@ class ApiRequestContext implements RequestContext {
   readonly accountId: string;
   readonly service: string;
   readonly operation: string;
-  /** Built on first use: operations that authorize nothing (GetCallerIdentity) never pay for it. */
-  private built: Map<string, string | readonly string[]> | undefined;
+  /** Built on first read: requests whose policies read no condition key never pay for it. */
+  private global: GlobalConditionContext | undefined;
+  /** The caller as the policy engine sees it; one per request, however many checks it makes. */
+  private authzPrincipal: AuthzPrincipal | undefined;
 
   constructor(
     private readonly opts: ApiServerOptions,
     route: Route,
     readonly principal: Principal,
-    private readonly input: Record<string, unknown>,
+    readonly input: Record<string, unknown>,
     readonly requestId: string,
     readonly now: Date,
     readonly sourceIp: string,
@@ -625,12 +649,8 @@ class ApiRequestContext implements RequestContext {
 
   private readonly protocol: Protocol;
 
-  get conditionContext(): Map<string, string | readonly string[]> {
-    if (this.built) return this.built;
-    const requestTags = requestTagsOf(this.input);
-    const { principal, sourceIp, now, secureTransport, region, userAgent } = this;
-    this.built = globalConditionContext({ principal, sourceIp, now, secureTransport, region, userAgent, ...(requestTags ? { requestTags } : {}) });
-    return this.built;
+  get conditionContext(): ConditionContext {
+    return (this.global ??= new GlobalConditionContext(this));
   }
 
   async authorize(req: Parameters<RequestContext['authorize']>[0]): Promise<void> {
@@ -638,24 +658,21 @@ class ApiRequestContext implements RequestContext {
     // The root user is allowed everything its account owns, unless a resource policy denies.
     if (principal.type === 'Root' && !req.resourcePolicy) return;
     const policies = await this.opts.identities.policiesFor(principal);
-    let context = this.conditionContext;
-    if (req.context && req.context.size > 0) {
-      context = new Map(context);
-      for (const [k, v] of req.context) context.set(k, v);
-    }
-    const authzPrincipal: AuthzPrincipal = {
+    // Service keys are set over the global ones (the same entries as copying and setting, built only if read).
+    const context: ConditionContext = req.context ? new MergedConditionContext(this.conditionContext, req.context) : this.conditionContext;
+    const authzPrincipal = (this.authzPrincipal ??= {
       type: principal.type,
       accountId: principal.accountId,
       arn: principal.arn,
       ...(principal.roleArn ? { roleArn: principal.roleArn } : {}),
-    };
+    });
     const decision = evaluate(
       {
         identityPolicies: policies.identity,
-        ...(req.resourcePolicy ? { resourcePolicy: req.resourcePolicy } : {}),
-        ...(req.requireResourcePolicy ? { requireResourcePolicy: true } : {}),
+        resourcePolicy: req.resourcePolicy || undefined,
+        requireResourcePolicy: !!req.requireResourcePolicy,
         sessionPolicies: policies.session,
-        ...(policies.boundary ? { permissionsBoundary: policies.boundary } : {}),
+        permissionsBoundary: policies.boundary || undefined,
       },
       { principal: authzPrincipal, action: req.action, resource: req.resource, context },
     );
@@ -674,6 +691,27 @@ class ApiRequestContext implements RequestContext {
 
   addResource(arn: string, type?: string): void {
     this.resources.push(type ? { arn, type } : { arn });
+  }
+}
+
+/** The global condition keys of one request (aws:SourceIp, aws:CurrentTime, request tags, ...), built on first read. */
+class GlobalConditionContext extends LazyConditionContext {
+  constructor(private readonly ctx: ApiRequestContext) {
+    super();
+  }
+
+  protected build(): Map<string, string | readonly string[]> {
+    const c = this.ctx;
+    const requestTags = requestTagsOf(c.input);
+    return globalConditionContext({
+      principal: c.principal,
+      sourceIp: c.sourceIp,
+      now: c.now,
+      secureTransport: c.secureTransport,
+      region: c.region,
+      userAgent: c.userAgent,
+      ...(requestTags ? { requestTags } : {}),
+    });
   }
 }
 
@@ -733,20 +771,42 @@ function headerString(v: string | string[] | undefined): string {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
+/**
+ * The request headers for SigV4 and the codecs: every value as received, repeated headers kept
+ * apart. node:http has already built `req.headers` (it checks Host and Expect); when no header name repeats,
+ * each of its values is the one raw value, which is all `headersDistinct` would hold (as a
+ * one-element list), so the second object is built only for requests that repeat a header.
+ */
+function signedHeadersOf(req: http.IncomingMessage): SignedRequestParts['headers'] {
+  const h = req.headers;
+  let n = 0;
+  for (const k in h) if (Object.hasOwn(h, k)) n++;
+  return n * 2 === req.rawHeaders.length ? h : req.headersDistinct;
+}
+
+let lastScopeCred: string | undefined;
+let lastScopeService: string | undefined;
+
 /** The service named in the request's SigV4 credential scope, if any (no verification). */
 function credentialScopeService(parts: SignedRequestParts): string | undefined {
   const auth = headerString(parts.headers.authorization);
   let cred: string | undefined;
   if (auth) {
-    const m = CREDENTIAL_RE.exec(auth);
-    cred = m?.[1];
+    cred = credentialOf(auth);
+    // A client repeats its Credential value: the last one's service is kept.
+    if (cred !== undefined && cred === lastScopeCred) return lastScopeService;
   } else if (parts.query.includes('X-Amz-Credential=')) {
     const v = new URLSearchParams(parts.query).get('X-Amz-Credential');
     cred = v ?? undefined;
   }
   if (!cred) return undefined;
   const segs = cred.split('/');
-  return segs.length >= 5 ? segs[segs.length - 2] : undefined;
+  const service = segs.length >= 5 ? segs[segs.length - 2] : undefined;
+  if (auth) {
+    lastScopeCred = cred;
+    lastScopeService = service;
+  }
+  return service;
 }
 
 function normalizeIp(addr: string | undefined): string {
@@ -777,8 +837,20 @@ function toJsonFlavour(e: AwsError): AwsError {
   return code && code !== e.code ? new AwsError(code, e.message, e.fields as Record<string, unknown> | undefined) : e;
 }
 
+/** Event identities by principal: the credential store hands out one immutable Principal per key, so each is built once. */
+const identities = new WeakMap<Principal, EventIdentity>();
+
 function identityOf(p: Principal | undefined, accessKeyId: string | undefined): EventIdentity {
   if (!p) return { type: 'Unknown', ...(accessKeyId ? { accessKeyId } : {}) };
+  let id = identities.get(p);
+  if (id === undefined) {
+    id = principalIdentity(p);
+    identities.set(p, id);
+  }
+  return id;
+}
+
+function principalIdentity(p: Principal): EventIdentity {
   return {
     type: p.type,
     accountId: p.accountId,

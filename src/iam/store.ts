@@ -343,7 +343,7 @@ export class IamStore {
     const k = this.keys.get(accessKeyId);
     if (!k) return;
     const now = this.clock();
-    const age = k.lastUsed ? now.getTime() - Date.parse(k.lastUsed.date) : Infinity;
+    const age = k.lastUsed ? now.getTime() - this.lastUsedMs(k) : Infinity;
     if (age < 3_600_000 && k.lastUsed!.service === service && k.lastUsed!.region === region) return;
     const next: AccessKeyRecord = { ...k, lastUsed: { date: iso(now), service, region } };
     this.keys.set(k.id, next);
@@ -353,6 +353,18 @@ export class IamStore {
       if (this.keys.get(k.id) !== next) return;
       await this.kv.put(`iam/access-keys/${k.id}`, enc(next));
     }).catch(() => undefined);
+  }
+
+  /** Records' lastUsed.date parsed once: every API call with a long-term key checks its age. */
+  private readonly lastUsedParsed = new WeakMap<AccessKeyRecord, number>();
+
+  private lastUsedMs(k: AccessKeyRecord): number {
+    let ms = this.lastUsedParsed.get(k);
+    if (ms === undefined) {
+      ms = Date.parse(k.lastUsed!.date);
+      this.lastUsedParsed.set(k, ms);
+    }
+    return ms;
   }
 
   /** Compiles a policy document, reusing a previous compilation of the same text. */

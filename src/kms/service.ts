@@ -8,6 +8,7 @@
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { AwsError, awsError, isAwsError, type AwsErrorCode } from '../errors/index.js';
+import { LazyConditionContext } from '../http/lazy-context.js';
 import type { OperationHandler, RequestContext, ServiceDefinition, ServiceModel } from '../http/service.js';
 import { evaluate, type AuthzPrincipal, type CompiledPolicy } from '../iam/index.js';
 import kmsModel from '../models/kms.json' with { type: 'json' };
@@ -156,6 +157,61 @@ function sameContext(a: Record<string, string> | undefined, b: Record<string, st
   return true;
 }
 
+/**
+ * A key's condition keys plus the request's. Built on first read: the default key policy reads
+ * none, so most crypto calls never build it. The key record and its aliases are taken when the
+ * context is created, as the eager Map did.
+ */
+class KeyConditionContext extends LazyConditionContext {
+  private readonly rec: KeyRecord;
+  /** TagResource replaces the record's tag list; the list itself is never changed in place. */
+  private readonly tags: readonly TagRecord[];
+  private readonly aliases: readonly string[] | undefined;
+  private readonly alias: string | undefined;
+
+  constructor(
+    private readonly callerAccount: string,
+    r: Resolved,
+    private readonly ec: EncryptionContext | undefined,
+    private readonly extra: Json | undefined,
+  ) {
+    super();
+    this.rec = r.entry.rec;
+    this.tags = r.entry.rec.tags;
+    this.aliases = r.entry.aliases.size === 0 ? undefined : [...r.entry.aliases];
+    this.alias = r.alias;
+  }
+
+  protected build(): Map<string, string | readonly string[]> {
+    const rec = this.rec;
+    const m = new Map<string, string | readonly string[]>();
+    m.set('kms:calleraccount', this.callerAccount);
+    m.set('kms:keyspec', rec.keySpec);
+    m.set('kms:customermasterkeyspec', rec.keySpec);
+    m.set('kms:keyusage', rec.keyUsage);
+    m.set('kms:customermasterkeyusage', rec.keyUsage);
+    m.set('kms:keyorigin', rec.origin);
+    m.set('kms:multiregion', 'false');
+    m.set('kms:resourcealiases', this.aliases ?? []);
+    if (this.alias !== undefined) m.set('kms:requestalias', this.alias);
+    for (const t of this.tags) m.set(`aws:resourcetag/${t.TagKey.toLowerCase()}`, t.TagValue);
+    const ec = this.ec;
+    if (ec) {
+      const keys = Object.keys(ec);
+      for (const k of keys) m.set(`kms:encryptioncontext:${k.toLowerCase()}`, ec[k]!);
+      m.set('kms:encryptioncontextkeys', keys);
+    }
+    const extra = this.extra;
+    if (extra) {
+      for (const k of Object.keys(extra)) {
+        const v = extra[k];
+        if (typeof v === 'string' || Array.isArray(v)) m.set(k.toLowerCase(), v as string | string[]);
+      }
+    }
+    return m;
+  }
+}
+
 /** Creates the KMS service over `deps`. */
 export function kmsService(deps: KmsServiceDeps): KmsService {
   const { kv, keystore, accountId, region } = deps;
@@ -241,32 +297,9 @@ export function kmsService(deps: KmsServiceDeps): KmsService {
     return { type: p.type, accountId: p.accountId, arn: p.arn, ...(p.roleArn ? { roleArn: p.roleArn } : {}) };
   }
 
-  /** The key's condition keys plus the request's (encryption context, algorithms, ...). */
-  function keyContext(ctx: RequestContext, r: Resolved, ec: EncryptionContext | undefined, extra?: Json): Map<string, string | readonly string[]> {
-    const rec = r.entry.rec;
-    const m = new Map<string, string | readonly string[]>();
-    m.set('kms:calleraccount', ctx.principal.accountId);
-    m.set('kms:keyspec', rec.keySpec);
-    m.set('kms:customermasterkeyspec', rec.keySpec);
-    m.set('kms:keyusage', rec.keyUsage);
-    m.set('kms:customermasterkeyusage', rec.keyUsage);
-    m.set('kms:keyorigin', rec.origin);
-    m.set('kms:multiregion', 'false');
-    m.set('kms:resourcealiases', [...r.entry.aliases]);
-    if (r.alias !== undefined) m.set('kms:requestalias', r.alias);
-    for (const t of rec.tags) m.set(`aws:resourcetag/${t.TagKey.toLowerCase()}`, t.TagValue);
-    if (ec) {
-      const keys = Object.keys(ec);
-      for (const k of keys) m.set(`kms:encryptioncontext:${k.toLowerCase()}`, ec[k]!);
-      m.set('kms:encryptioncontextkeys', keys);
-    }
-    if (extra) {
-      for (const k of Object.keys(extra)) {
-        const v = extra[k];
-        if (typeof v === 'string' || Array.isArray(v)) m.set(k.toLowerCase(), v as string | string[]);
-      }
-    }
-    return m;
+  /** The key's condition keys plus the request's (encryption context, algorithms, ...), built when first read. */
+  function keyContext(ctx: RequestContext, r: Resolved, ec: EncryptionContext | undefined, extra?: Json): Ctx {
+    return new KeyConditionContext(ctx.principal.accountId, r, ec, extra);
   }
 
   function granteeMatches(g: GrantRecord, ctx: RequestContext): boolean {

@@ -1,7 +1,7 @@
 /** ModelCodec: one compiled codec per service model, for whichever wire protocol the model speaks. */
 import { AwsError } from '../../errors/index.js';
 import type { ModelOperation, ServiceModel } from '../service.js';
-import { parseJsonObject, structFromJson, structToJson } from './json.js';
+import { parseJsonObject, structFromJson, structToJsonText } from './json.js';
 import { paramTree, structFromParams, structToXml } from './query.js';
 import { pathTree, redactStruct } from './redact.js';
 import { type RestMatch, type RestRequest, RestRouter, decodeRestInput, encodeRestOutput } from './rest.js';
@@ -111,9 +111,14 @@ export class ModelCodec {
 
   /** awsJson: encodes an output; members the model does not know are dropped. */
   encodeJson(op: string, output: Record<string, unknown>): Buffer {
+    return Buffer.from(this.encodeJsonText(op, output), 'utf8');
+  }
+
+  /** awsJson: the encoded output as text (what encodeJson encodes as UTF-8). */
+  encodeJsonText(op: string, output: Record<string, unknown>): string {
     const o = this.op(op);
-    if (o.output === undefined) return Buffer.from('{}');
-    return Buffer.from(JSON.stringify(structToJson(o.output, output, '', 0, false)), 'utf8');
+    if (o.output === undefined) return '{}';
+    return structToJsonText(o.output, output, '', 0);
   }
 
   /** rest-json: finds the operation for a method and path (labels percent-decoded). */

@@ -217,3 +217,114 @@ export function toJson(ref: Ref, v: unknown, path: string, depth: number): unkno
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Encoding straight to text. JSON.stringify of the object structToJson builds is the reference;
+// writing the text while walking saves building that object and, above all, JSON.stringify's
+// escaping scan of every string: base64 blobs (the bulk of KMS responses) never need escaping.
+
+/** Per structure: each member's `"jsonName":`, or undefined when an object would not keep the keys as written. */
+const structKeys = new WeakMap<StructureNode, readonly string[] | null>();
+
+/** Array-index-like keys are ordered first by JSON.stringify; `__proto__` is not an own key of `{}`. */
+const REORDERED_KEY = /^(?:0|[1-9]\d*)$/;
+
+function keysOf(node: StructureNode): readonly string[] | null {
+  let keys = structKeys.get(node);
+  if (keys === undefined) {
+    const names = new Set<string>();
+    let plain = true;
+    for (const m of node.members) {
+      if (names.has(m.jsonName) || m.jsonName === '__proto__' || (REORDERED_KEY.test(m.jsonName) && Number(m.jsonName) < 2 ** 32 - 1)) plain = false;
+      names.add(m.jsonName);
+    }
+    keys = plain ? node.members.map((m) => JSON.stringify(m.jsonName) + ':') : null;
+    structKeys.set(node, keys);
+  }
+  return keys;
+}
+
+/** A JSON string literal: JSON.stringify's text, without its scan when nothing needs escaping. */
+function jsonString(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
+}
+
+/** A JSON number as JSON.stringify writes it (non-finite numbers are null). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : 'null';
+}
+
+/** JSON.stringify(structToJson(node, obj, path, depth, false)), with the same errors. */
+export function structToJsonText(node: StructureNode, obj: unknown, path: string, depth: number): string {
+  const keys = keysOf(node);
+  if (keys === null) return JSON.stringify(structToJson(node, obj, path, depth, false));
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badOutput(path, `a ${node.shapeName} object`);
+  if (depth > MAX_DEPTH) throw badOutput(path, 'less nesting (cycle?)');
+  const src = obj as Record<string, unknown>;
+  let out = '{';
+  const members = node.members;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    if (!hasOwn(src, m.name)) continue;
+    const v = src[m.name];
+    if (v === undefined || v === null) continue;
+    const text = toJsonText(m, v, path === '' ? m.name : `${path}.${m.name}`, depth + 1);
+    out += (out.length === 1 ? '' : ',') + keys[i]! + text;
+  }
+  return out + '}';
+}
+
+/** JSON.stringify(toJson(ref, v, path, depth)), with the same errors. */
+function toJsonText(ref: Ref, v: unknown, path: string, depth: number): string {
+  const node = ref.node;
+  switch (node.kind) {
+    case 'structure':
+      return structToJsonText(node, v, path, depth);
+    case 'list': {
+      if (!Array.isArray(v)) throw badOutput(path, 'an array');
+      if (depth > MAX_DEPTH) throw badOutput(path, 'less nesting (cycle?)');
+      let out = '[';
+      for (let i = 0; i < v.length; i++) {
+        const x: unknown = v[i];
+        if (x === null || x === undefined) continue;
+        out += (out.length === 1 ? '' : ',') + toJsonText(node.member, x, `${path}[${i}]`, depth + 1);
+      }
+      return out + ']';
+    }
+    case 'map':
+      // Object key order (index-like keys first) and `__proto__` handling are JSON.stringify's own.
+      return JSON.stringify(toJson(ref, v, path, depth));
+    case 'string':
+      if (typeof v !== 'string') throw badOutput(path, 'a string');
+      return jsonString(v);
+    case 'boolean':
+      if (typeof v !== 'boolean') throw badOutput(path, 'a boolean');
+      return v ? 'true' : 'false';
+    case 'integer':
+    case 'long':
+      return jsonNumber(outputNumber(v, node.kind, path));
+    case 'float':
+    case 'double': {
+      const n = outputNumber(v, node.kind, path);
+      return Number.isFinite(n) ? String(n) : '"' + nonFiniteName(n) + '"';
+    }
+    case 'blob':
+      // Standard base64: letters, digits, '+', '/', '=' only.
+      return '"' + outputBytes(v, path).toString('base64') + '"';
+    case 'timestamp': {
+      const d = outputDate(v, path);
+      switch (ref.tsFormat) {
+        case 'iso8601':
+          return jsonString(formatIso(d));
+        case 'rfc822':
+          return jsonString(formatHttpDate(d));
+        default:
+          return jsonNumber(toEpochSeconds(d));
+      }
+    }
+  }
+}

@@ -65,7 +65,11 @@ function scalarViolations(node: ShapeNode, v: unknown, out: string[]): void {
         out.push(`Member must satisfy enum value set: [${(node.enumValues as readonly string[]).join(', ')}]`);
       }
       let tooLong = false;
-      if (node.min !== undefined || node.max !== undefined) {
+      // A string of n UTF-16 units has between ceil(n/2) and n code points: when both bounds hold
+      // for that whole range, the exact count cannot fail either check.
+      const n = v.length;
+      const surelyFits = (node.max === undefined || n <= node.max) && (node.min === undefined || (n + 1) >> 1 >= node.min);
+      if (!surelyFits) {
         const len = codePoints(v);
         tooLong = node.max !== undefined && len > node.max;
         lengthChecks(len, node.min, node.max, out);

@@ -161,6 +161,8 @@ export class KeyStore {
   private readonly kv: KVStore;
   /** keyId → materialId → Material, in least-recently-used order of keys. */
   private readonly cache = new Map<string, Map<string, Material>>();
+  /** The key last put at the most-recent end of `cache`. */
+  private newestKey: string | undefined;
   private readonly loading = new Map<string, Promise<Material | undefined>>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
@@ -226,7 +228,7 @@ export class KeyStore {
   async encrypt(keyId: string, materialId: string, plaintext: Buffer, context: Record<string, string> | undefined): Promise<Buffer> {
     checkBuffer(plaintext, 'Plaintext');
     if (plaintext.length > MAX_PLAINTEXT_BYTES) throw awsError('ValidationException', `Plaintext must be at most ${MAX_PLAINTEXT_BYTES} bytes.`);
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     if (m.info.family !== 'aes') throw usage(m.spec, 'Encrypt with SYMMETRIC_DEFAULT');
     const aad = encodeContext(context);
     const header = m.header as Buffer;
@@ -253,7 +255,7 @@ export class KeyStore {
   async decrypt(blob: Buffer, context: Record<string, string> | undefined): Promise<DecryptResult> {
     const { keyId, materialId } = parseHeader(blob);
     const aad = encodeContext(context);
-    const m = await this.material(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.material(keyId, materialId));
     if (m === undefined) {
       // A key whose material is gone (deleted imported material) is a state problem, as in AWS.
       if ((await this.kv.list(materialPrefix(keyId))).length === 0) {
@@ -282,7 +284,7 @@ export class KeyStore {
   /** RSAES-OAEP encryption with an RSA key (RSAES_OAEP_SHA_1 / RSAES_OAEP_SHA_256). */
   async asymmetricEncrypt(keyId: string, materialId: string, algorithm: string, plaintext: Buffer): Promise<Buffer> {
     checkBuffer(plaintext, 'Plaintext');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     const alg = rsaEncryptionAlgorithm(m, algorithm);
     const max = oaepMaxPlaintext(m.info.modulusBits as number, alg.hashBytes);
     if (plaintext.length > max) {
@@ -294,7 +296,7 @@ export class KeyStore {
   /** RSAES-OAEP decryption; a ciphertext that does not decrypt is InvalidCiphertextException. */
   async asymmetricDecrypt(keyId: string, materialId: string, algorithm: string, ciphertext: Buffer): Promise<Buffer> {
     checkBuffer(ciphertext, 'CiphertextBlob');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     const alg = rsaEncryptionAlgorithm(m, algorithm);
     if (ciphertext.length !== (m.info.modulusBits as number) / 8) throw invalidCiphertext();
     try {
@@ -309,7 +311,7 @@ export class KeyStore {
   /** Signs `message` (RAW: hashed here; DIGEST: already the digest). Returns the signature AWS would. */
   async sign(keyId: string, materialId: string, algorithm: string, message: Buffer, messageType: 'RAW' | 'DIGEST'): Promise<Buffer> {
     checkBuffer(message, 'Message');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     const alg = signingAlgorithm(m, algorithm, message, messageType);
     const key = m.privateKey as KeyObject;
     if (messageType === 'RAW') {
@@ -345,7 +347,7 @@ export class KeyStore {
   ): Promise<boolean> {
     checkBuffer(message, 'Message');
     checkBuffer(signature, 'Signature');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     const alg = signingAlgorithm(m, algorithm, message, messageType);
     const key = m.publicKey as KeyObject;
     try {
@@ -377,7 +379,7 @@ export class KeyStore {
 
   /** The public key as SubjectPublicKeyInfo DER (what GetPublicKey returns). */
   async getPublicKey(keyId: string, materialId: string): Promise<Buffer> {
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     if (m.publicDer === undefined) throw awsError('UnsupportedOperationException', `${m.spec} keys have no public key.`);
     return Buffer.from(m.publicDer);
   }
@@ -387,7 +389,7 @@ export class KeyStore {
   /** HMAC of `message` with an HMAC key; the algorithm must match the key spec. */
   async generateMac(keyId: string, materialId: string, algorithm: string, message: Buffer): Promise<Buffer> {
     checkBuffer(message, 'Message');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     return this.mac(m, algorithm, message);
   }
 
@@ -395,7 +397,7 @@ export class KeyStore {
   async verifyMac(keyId: string, materialId: string, algorithm: string, message: Buffer, mac: Buffer): Promise<boolean> {
     checkBuffer(message, 'Message');
     checkBuffer(mac, 'Mac');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     const expected = this.mac(m, algorithm, message);
     return mac.length === expected.length && timingSafeEqual(mac, expected);
   }
@@ -414,7 +416,7 @@ export class KeyStore {
   /** ECDH: the raw shared secret (x coordinate) with a peer public key given as SPKI DER. */
   async deriveSharedSecret(keyId: string, materialId: string, peerPublicKeyDer: Buffer): Promise<Buffer> {
     checkBuffer(peerPublicKeyDer, 'PublicKey');
-    const m = await this.require(keyId, materialId);
+    const m = this.cached(keyId, materialId) ?? (await this.require(keyId, materialId));
     if (m.info.family !== 'ec') throw usage(m.spec, 'DeriveSharedSecret');
     let peer: KeyObject;
     try {
@@ -582,16 +584,23 @@ export class KeyStore {
     return m;
   }
 
-  /** The material version (cached), or undefined. Validates both ids. */
-  private async material(keyId: string, materialId: string): Promise<Material | undefined> {
+  /** The material version if it is in memory (refreshing its key's LRU place), without waiting a tick. */
+  private cached(keyId: string, materialId: string): Material | undefined {
     const perKey = this.cache.get(keyId);
     const hit = perKey?.get(materialId);
-    if (hit !== undefined) {
-      // Refresh the key's place in the LRU order.
+    if (hit !== undefined && keyId !== this.newestKey) {
+      // Refresh the key's place in the LRU order (unless it is the newest already: one busy key).
       this.cache.delete(keyId);
       this.cache.set(keyId, perKey as Map<string, Material>);
-      return hit;
+      this.newestKey = keyId;
     }
+    return hit;
+  }
+
+  /** The material version (cached), or undefined. Validates both ids. */
+  private async material(keyId: string, materialId: string): Promise<Material | undefined> {
+    const hit = this.cached(keyId, materialId);
+    if (hit !== undefined) return hit;
     checkKeyId(keyId);
     checkMaterialId(materialId);
     const path = materialPath(keyId, materialId);
@@ -632,6 +641,7 @@ export class KeyStore {
     if (perKey === undefined) {
       perKey = new Map();
       this.cache.set(m.keyId, perKey);
+      this.newestKey = m.keyId;
       if (this.cache.size > CACHE_KEYS) {
         const oldest = this.cache.keys().next().value as string;
         this.cache.delete(oldest);
