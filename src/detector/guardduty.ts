@@ -244,6 +244,11 @@ export class GuardDuty {
     return this.loaded;
   }
 
+  /** True while loaded with at least one detector: only then do live inputs matter. */
+  get wantsLive(): boolean {
+    return this.loaded && this.detectors.size > 0;
+  }
+
   /** Starts the purge, baseline and export timers (unref'd). */
   start(): void {
     if (this.timers.length) return;
