@@ -6,6 +6,9 @@
 // Rounds alternate the variants so machine drift hits all alike; compile time is timed apart.
 // Usage: npx tsc -p tsconfig.build.json && node bench/waf-managed-eval.mjs [--rounds 5] [--ms 600]
 //   --only managed   evaluate only the managed set with the prefilter (for node --cpu-prof)
+//   --request NAME   only this request ('GET' or 'POST'), so a profile shows one request's costs
+//   --vary           cycle through 64 variants of each request (query, User-Agent, cookie and form
+//                    values differ), so per-automaton memos of recent values do not hit every time
 //   --against DIR    also evaluate the managed set as another build compiles it (DIR = its dist/src,
 //                    e.g. a copy of dist made before a change), alternated with this one in the same
 //                    rounds: an A/B comparison in one process
@@ -74,14 +77,32 @@ const REQUESTS = {
  */
 function measure(acl, req, ms) {
   let n = 0;
+  const reqs = variantsOf(req);
   const c0 = process.cpuUsage();
   const end = performance.now() + ms;
   while (performance.now() < end) {
-    for (let i = 0; i < 50; i++) acl.evaluate(req);
+    for (let i = 0; i < 50; i++) acl.evaluate(reqs[(n + i) % reqs.length]);
     n += 50;
   }
   const c = process.cpuUsage(c0);
   return (c.user + c.system) / n;
+}
+
+const vary = process.argv.includes('--vary');
+const variantCache = new Map();
+/** The request itself, or with --vary 64 variants of it (same shape and sizes, different values). */
+function variantsOf(req) {
+  if (!vary) return [req];
+  let v = variantCache.get(req);
+  if (v === undefined) {
+    v = Array.from({ length: 64 }, (_, i) => {
+      const headers = req.headers.map(([k, x]) => [k, k === 'User-Agent' ? x.replace('124.0.0.0', `124.0.${i}.${(i * 7) % 100}`) : k === 'Cookie' ? x.replace('3f9a1c2e7b', (0x3f9a1c2e7b + i * 9973).toString(16).slice(0, 10)) : x]);
+      const body = req.body.length === 0 ? req.body : Buffer.from(req.body.toString('latin1').replace('Jane', `J${String.fromCharCode(97 + (i % 26))}ne`).replace('rating=5', `rating=${i % 10}`), 'latin1');
+      return { ...req, headers, body, queryString: req.queryString.replace('page=2', `page=${i + 2}`) };
+    });
+    variantCache.set(req, v);
+  }
+  return v;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -99,6 +120,8 @@ const compileNoPfMs = performance.now() - t;
 const empty = compile([]);
 console.log(`compile: managed set ${compileMs.toFixed(0)} ms with the prefilter, ${compileNoPfMs.toFixed(0)} ms without (${managed.capacity} WCU)`);
 
+const onlyRequest = process.argv.includes('--request') ? process.argv[process.argv.indexOf('--request') + 1] : undefined;
+if (onlyRequest !== undefined) for (const k of Object.keys(REQUESTS)) if (!k.startsWith(onlyRequest)) delete REQUESTS[k];
 const variants = only === 'managed' ? { managed } : { empty, managed, 'managed, no prefilter': managedNoPrefilter };
 if (against !== undefined) variants['managed, --against build'] = compile(GROUPS, {}, against);
 for (const [name, req] of Object.entries(REQUESTS)) {

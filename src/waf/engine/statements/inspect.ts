@@ -115,9 +115,19 @@ export function inspect(ctx: EvalContext, fi: FieldInspector): FieldValues {
   // A decided base (oversize/invalid handling) is passed on untransformed, as the raw values are.
   if (!fi.identity && !decided(base)) {
     const vals = base.values;
-    const t = new Array<string>(vals.length);
-    for (let i = 0; i < vals.length; i++) t[i] = step.apply(vals[i]!);
-    out = base.kind === 'values' ? { kind: 'values', values: t } : base.kind === 'oversize' ? { kind: 'oversize', handling: base.handling, values: t } : { kind: 'invalid', fallback: base.fallback, values: t };
+    // Mostly nothing decodes: then the base itself is the result (FieldValues are never mutated),
+    // and no array is allocated until a value changes.
+    let t: string[] | undefined;
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i]!;
+      const r = step.apply(v);
+      if (t === undefined) {
+        if (r === v) continue;
+        t = vals.slice(0, i);
+      }
+      t.push(r);
+    }
+    if (t !== undefined) out = base.kind === 'values' ? { kind: 'values', values: t } : base.kind === 'oversize' ? { kind: 'oversize', handling: base.handling, values: t } : { kind: 'invalid', fallback: base.fallback, values: t };
   }
   if (fi.slot >= 0) slots[fi.slot] = out;
   else (ctx.cache ??= new Map()).set(fi.cacheKey, out);

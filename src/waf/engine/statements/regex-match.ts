@@ -29,6 +29,7 @@ export const regexMatchStatement: StatementEntry = {
             return false;
           }
           const scan = group.scan(ctx, vals);
+          if (!group.possible(scan, pf)) return false;
           for (let i = 0; i < vals.length; i++) if (group.test(scan, pf, vals, i, re)) return true;
           return false;
         },

@@ -34,7 +34,7 @@ export const regexPatternSetReferenceStatement: StatementEntry = {
       } catch {
         source = undefined;
         const each = patterns.map((p, i) => compileRegex(p, 'REGEX_PATTERN_SET', `${arn}[${i}]`));
-        re = { test: (s: string) => each.some((r) => r.test(s)) };
+        re = { test: (s: string | Buffer) => each.some((r) => r.test(s)) };
       }
     }
     const fi = compileInspector(spec, cc, 'REGEX_PATTERN_REFERENCE_STATEMENT');
@@ -49,6 +49,7 @@ export const regexPatternSetReferenceStatement: StatementEntry = {
         const vals = fv.values;
         if (pf !== undefined && pf.group.sealed && vals.length > 0) {
           const scan = pf.group.scan(ctx, vals);
+          if (!pf.group.possible(scan, pf)) return false;
           for (let i = 0; i < vals.length; i++) if (pf.group.test(scan, pf, vals, i, re)) return true;
           return false;
         }

@@ -6,7 +6,8 @@ import { compileWebAcl } from '../compile.js';
 import { deps, request } from '../test-fakes.js';
 import type { InspectedRequest } from '../types.js';
 import { requiredLiterals } from './regex-literals.js';
-import { LiteralAutomaton } from './regex-prefilter.js';
+import { LiteralAutomaton, RegexPrefilters, type PrefilterGroup } from './regex-prefilter.js';
+import type { EvalContext } from './types.js';
 
 /** Every RegexString of the managed groups (as the rule files define them today). */
 function managedPatterns(): string[] {
@@ -168,7 +169,8 @@ describe('RegexMatchStatement with the prefilter', () => {
     const setMatch = vi.spyOn(RE2.Set.prototype, 'match');
     expect(withPf.evaluate(q('hello=world')).action).toBe('ALLOW');
     // 'evil' is absent: only '^\d{3}$' (no literal) is a candidate, and runs alone.
-    expect(test.mock.calls.map((c) => c[0])).toEqual(['hello=world']);
+    // (RE2 is given a byte string's UTF-8 encoding as a Buffer, made once per request and value.)
+    expect(test.mock.calls.map((c) => String(c[0]))).toEqual(['hello=world']);
     expect(setMatch).not.toHaveBeenCalled();
     test.mockClear();
     // Both patterns are candidates on a short value: two regex runs cost less than a set pass.
@@ -203,5 +205,80 @@ describe('RegexMatchStatement with the prefilter', () => {
     const spy = vi.spyOn(RE2.prototype, 'test');
     expect(without.evaluate(q('hello=world')).action).toBe('ALLOW');
     expect(spy).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('PrefilterGroup scans reuse their arrays across requests', () => {
+  const patterns = ['(?i)evil\\d+', '(?i)union\\s+select', 'foo|bar', '^\\d{3}$', '(?i)<script', 'a.*b.*c', '(?i)(?:sh|bash)\\s+-c', '(?i)caf\u00e9', '[\\x80-\\xff]{2}', '^.{3}$'];
+  function setup(): { g: PrefilterGroup; pfs: ReturnType<PrefilterGroup['add']>[]; res: RE2[] } {
+    const reg = new RegexPrefilters();
+    const g = reg.group('k');
+    const pfs = patterns.map((p) => g.add(p));
+    reg.seal();
+    return { g, pfs, res: patterns.map((p) => new RE2(p)) };
+  }
+  const newCtx = (): EvalContext => ({ prefilter: [] }) as unknown as EvalContext;
+  /** Each pattern's verdict per value through the prefilter; possible() must agree with them. */
+  function verdicts(g: PrefilterGroup, pfs: ReturnType<PrefilterGroup['add']>[], res: RE2[], ctx: EvalContext, values: string[]): boolean[][] {
+    const scan = g.scan(ctx, values);
+    return pfs.map((pf, i) => {
+      const per = values.map((_, v) => g.test(scan, pf, values, v, res[i]!));
+      if (!g.possible(scan, pf)) expect(per.every((x) => !x)).toBe(true);
+      return per;
+    });
+  }
+  const plain = (res: RE2[], values: string[]): boolean[][] => res.map((re) => values.map((x) => re.test(x)));
+  const token = fc.constantFrom('evil', 'EVIL', '42', '123', 'union', ' ', 'select', 'foo', 'bar', '<SCRIPT', 'a', 'b', 'c', 'sh', 'bash', ' -c', 'x', '\u0100', 'caf', '\xe9', '\xc9', '\xff', '\x80', '\ud83d');
+  const values = fc.array(fc.array(token, { maxLength: 12 }).map((a) => a.join('')), { maxLength: 9 });
+
+  it('give each regex\'s verdicts for requests of any shape, one after another, through a stamp wrap-around', () => {
+    const { g, pfs, res } = setup();
+    let n = 0;
+    fc.assert(fc.property(values, (vals) => {
+      // Half-way, push the stamps to their limit so the arrays are cleared and stamps restart.
+      if (++n === 500) {
+        const inner = g as unknown as { pool: { stamp: number } | null; leftMark: number };
+        if (inner.pool !== null) inner.pool.stamp = 0x3fffffff - 1;
+        inner.leftMark = 0x3fffffff - 3;
+      }
+      expect(verdicts(g, pfs, res, newCtx(), vals)).toEqual(plain(res, vals));
+    }), { numRuns: 1000 });
+  });
+
+  it('redo a scan that another evaluation\'s scan replaced, instead of misreading it', () => {
+    const { g, pfs, res } = setup();
+    const a = ['evil42 union select', '123', 'foo'];
+    const b = ['bar', 'x', 'bash -c'];
+    const big = ['bar', 'x', 'bash -c', '<script', 'abc', 'y', 'z', 'w', 'v', 'u'];
+    const ctxA = newCtx();
+    expect(verdicts(g, pfs, res, ctxA, a)).toEqual(plain(res, a));
+    expect(verdicts(g, pfs, res, newCtx(), b)).toEqual(plain(res, b)); // same arrays, new stamp
+    expect(verdicts(g, pfs, res, ctxA, a)).toEqual(plain(res, a));
+    expect(verdicts(g, pfs, res, newCtx(), big)).toEqual(plain(res, big)); // grows the pool
+    expect(verdicts(g, pfs, res, ctxA, a)).toEqual(plain(res, a));
+  });
+
+  it('clear their marks when the stamps restart (no clause of an old request counts)', () => {
+    const { g, pfs } = setup();
+    const first = g.scan(newCtx(), ['evil42']);
+    expect(g.possible(first, pfs[0]!)).toBe(true);
+    const inner = g as unknown as { pool: { stamp: number } };
+    inner.pool.stamp = 0x3fffffff; // the next scan restarts at the first scan's stamp
+    const next = g.scan(newCtx(), ['nothing here']);
+    expect(next.stamp).toBe(first.stamp);
+    expect(g.possible(next, pfs[0]!)).toBe(false);
+    expect(Array.from(next.sat.subarray(0, g.clauseCount))).not.toContain(next.stamp);
+    expect(g.possible(next, pfs[3]!)).toBe(true); // '^\d{3}$' has no literal: always a candidate
+  });
+});
+
+describe('RE2 on a byte string\'s UTF-8 Buffer', () => {
+  it('gives the same verdict as on the string, for every managed pattern', () => {
+    const res = managedPatterns().map((p) => new RE2(Buffer.from(p, 'utf8').toString('latin1')));
+    const bytes = fc.array(fc.oneof(fc.constantFrom(...'/etc/passwd <script> union select ${jndi: 1=1 -- ;cat /bin/sh \x00\xe9\xc3\xa9\xff'.split(' ')), fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a).toString('latin1'))), { maxLength: 8 }).map((a) => a.join(' '));
+    fc.assert(fc.property(bytes, (s) => {
+      const b = Buffer.from(s, 'utf8');
+      for (const re of res) expect(re.test(b), `${re.source} on ${JSON.stringify(s)}`).toBe(re.test(s));
+    }), { numRuns: 300 });
   });
 });

@@ -23,8 +23,10 @@ export class LiteralAutomaton {
   private readonly outStart: Int32Array;
   private readonly outList: Int32Array;
   private readonly seen: Uint8Array;
-  /** Literal ids found by the last scan (first `found` entries valid). */
-  readonly hits: Int32Array;
+  /** Where a fresh scan writes the literal ids it finds. */
+  private readonly found: Int32Array;
+  /** The last scan's ids: `found`, or a memo entry's copy (no copy back on a memo hit). */
+  private last: Int32Array;
   readonly states: number;
 
   constructor(readonly literals: readonly string[]) {
@@ -105,8 +107,14 @@ export class LiteralAutomaton {
     this.outList = new Int32Array(total);
     for (let s = 0, k = 0; s < n; s++) for (const id of out[s]!) this.outList[k++] = id;
     this.seen = new Uint8Array(literals.length);
-    this.hits = new Int32Array(literals.length);
+    this.found = new Int32Array(literals.length);
+    this.last = this.found;
     this.states = n;
+  }
+
+  /** Literal ids found by the last scan (its first `n` entries, n being what scan returned). */
+  get hits(): Int32Array {
+    return this.last;
   }
 
   /**
@@ -117,16 +125,20 @@ export class LiteralAutomaton {
    */
   scan(s: string): number {
     const memo = this.memo;
-    for (let k = 0; k < memo.length; k++) {
-      const e = memo[k]!;
+    // Newest first: the string just scanned for one (field, chain) is usually the next one's too.
+    const size = memo.length;
+    for (let k = 0, j = this.memoNext - 1; k < size; k++, j--) {
+      if (j < 0) j = size - 1;
+      const e = memo[j]!;
       if (e.input === s) {
-        this.hits.set(e.hits);
+        this.last = e.hits;
         return e.found;
       }
     }
+    this.last = this.found;
     const found = this.scanFresh(s);
     if (s.length > MEMO_MAX_LENGTH) return found;
-    const entry = { input: s, found, hits: found > 0 ? this.hits.slice(0, found) : EMPTY_HITS };
+    const entry = { input: s, found, hits: found > 0 ? this.found.slice(0, found) : EMPTY_HITS };
     if (memo.length < MEMO_SIZE) memo.push(entry);
     else memo[this.memoNext] = entry;
     this.memoNext = (this.memoNext + 1) % MEMO_SIZE;
@@ -139,7 +151,7 @@ export class LiteralAutomaton {
     const outStart = this.outStart;
     const outList = this.outList;
     const seen = this.seen;
-    const hits = this.hits;
+    const hits = this.found;
     const w = this.width;
     let found = 0;
     let row = 0;
@@ -183,19 +195,61 @@ export interface PatternFilter {
   readonly clauses: Int32Array;
 }
 
+/** A group's reusable scan arrays (see PrefilterGroup.buffers). */
+interface ScanBuffers {
+  readonly sat: Int32Array;
+  readonly candidates: Int32Array;
+  readonly anyCandidate: Int32Array;
+  /** The last stamp handed out. */
+  stamp: number;
+}
+
+/** Stamps restart (after clearing their arrays) before they could overflow. */
+const STAMP_MAX = 0x3fffffff;
+
 /** One request's prefilter state for a group (cached in the evaluation context). */
 export interface GroupScan {
-  /** Which clauses hold: row v (clauseCount bytes) for values[v]. */
-  readonly sat: Uint8Array;
+  /** Which clauses hold: row v (clauseCount entries) for values[v]; an entry holds iff it equals `stamp`. */
+  readonly sat: Int32Array;
+  /** This scan's mark in sat and anyCandidate (the arrays are reused across requests). */
+  readonly stamp: number;
   /** Candidate patterns per value (patterns whose clauses all hold). */
   readonly candidates: Int32Array;
-  /** RE2.Set verdicts per value (1 per matching pattern); null when the set failed (run each). */
-  readonly setMatches: (Uint8Array | null | undefined)[];
+  /**
+   * RE2.Set verdicts per value: the indexes of the matching patterns (a benign value matches few
+   * or none, so a lookup in the list beats allocating a per-pattern array); null when the set
+   * failed (run each).
+   */
+  readonly setMatches: (readonly number[] | null | undefined)[];
+  /** Per value, what the regexes are given (see subject()), made on first use. */
+  readonly subjects: (string | Buffer | undefined)[];
+  /** Per pattern: `stamp` when it is a candidate for at least one value (else no value can match it). */
+  readonly anyCandidate: Int32Array;
 }
 
 /** A compiled set of patterns: match() gives the indices of those that match (RE2.Set). */
 interface PatternSet {
-  match(input: string): number[];
+  match(input: string | Buffer): number[];
+}
+
+// eslint-disable-next-line no-control-regex
+const NOT_BYTES = /[^\x00-\xff]/;
+
+/**
+ * What RE2 is given for values[v]: RE2 matches a string's UTF-8 encoding, which node-re2 makes in
+ * a freshly malloc'd buffer on every call (most of a short header value's regex run). A byte
+ * string's UTF-8 encoding is made once per request and value here and shared by every regex run
+ * and set pass on it; RE2 reads a Buffer's bytes as they are, so the verdict is the same. Other
+ * strings go as they are (how each side encodes a lone surrogate is not something to rely on).
+ */
+function subject(scan: GroupScan, values: readonly string[], v: number): string | Buffer {
+  let b = scan.subjects[v];
+  if (b === undefined) {
+    const s = values[v]!;
+    b = NOT_BYTES.test(s) ? s : Buffer.from(s, 'utf8');
+    scan.subjects[v] = b;
+  }
+  return b;
 }
 
 /**
@@ -221,6 +275,18 @@ export class PrefilterGroup {
   private always = 0;
   /** Scratch for counting candidates (scans are synchronous). */
   private left: Int32Array | null = null;
+  /** Indexes of the patterns with no clause. */
+  private alwaysList: Int32Array | null = null;
+  /**
+   * The arrays of the last scan, reused by the next request's scan: an evaluation is synchronous
+   * and its scans are read only while it runs, so no two live scans of a group exist. Fresh typed
+   * arrays per scan were a measurable share of a GET (above 64 bytes V8 mallocs their backing
+   * store and sweeps it later).
+   */
+  private pool: ScanBuffers | null = null;
+  /** Per pattern, the mark of the value whose count left[p] holds (see scan). */
+  private leftStamp: Int32Array | null = null;
+  private leftMark = 0;
 
   constructor(
     readonly id: number,
@@ -283,7 +349,9 @@ export class PrefilterGroup {
     this.clausePats = Int32Array.from(byClause.flat());
     this.need = Int32Array.from(this.patternClauses, (cl) => cl.length);
     this.always = this.patternClauses.filter((cl) => cl.length === 0).length;
+    this.alwaysList = Int32Array.from(this.patternClauses.flatMap((cl, p) => (cl.length === 0 ? [p] : [])));
     this.left = new Int32Array(this.patterns.length);
+    this.leftStamp = new Int32Array(this.patterns.length);
     if (this.patterns.length >= 2) {
       try {
         this.set = new RE2.Set(this.patterns) as PatternSet;
@@ -301,51 +369,105 @@ export class PrefilterGroup {
   /** This request's scan of the group's values (computed once, on first use). */
   scan(ctx: EvalContext, values: readonly string[]): GroupScan {
     const cached = ctx.prefilter[this.id];
-    if (cached !== undefined) return cached;
+    // Still this scan's arrays and stamp unless another evaluation of the web ACL ran in between
+    // (one nested in this one: nothing does that, but then the scan is redone, not misread).
+    if (cached !== undefined && this.pool !== null && cached.sat === this.pool.sat && cached.stamp === this.pool.stamp) return cached;
     const automaton = this.automaton!;
     const litStart = this.litStart!;
     const litClauses = this.litClauses!;
     const m = this.clauseLiterals.length;
-    const sat = new Uint8Array(values.length * m);
-    const candidates = new Int32Array(values.length);
-    const hits = automaton.hits;
+    const pool = this.buffers(values.length * m, values.length);
+    const sat = pool.sat;
+    const candidates = pool.candidates;
+    const anyCandidate = pool.anyCandidate;
+    const stamp = this.nextStamp(pool);
     const clausePatStart = this.clausePatStart!;
     const clausePats = this.clausePats!;
+    const need = this.need!;
     const left = this.left!;
+    const leftStamp = this.leftStamp!;
+    if (values.length > 0) {
+      const always = this.alwaysList!;
+      for (let i = 0; i < always.length; i++) anyCandidate[always[i]!] = stamp;
+    }
     for (let v = 0; v < values.length; v++) {
       const base = v * m;
       const n = automaton.scan(values[v]!);
+      const hits = automaton.hits;
       if (n < 0) {
-        sat.fill(1, base, base + m);
+        for (let c = 0; c < m; c++) sat[base + c] = stamp;
         candidates[v] = this.patterns.length;
+        for (let p = 0; p < anyCandidate.length; p++) anyCandidate[p] = stamp;
         continue;
       }
-      // A pattern is a candidate once every clause it requires holds.
+      // A pattern is a candidate once every clause it requires holds. left[p] counts the clauses
+      // still missing for this value; it is valid while leftStamp[p] holds this value's mark.
+      const mark = this.nextLeftMark();
       let count = this.always;
-      let fresh = true;
       for (let j = 0; j < n; j++) {
         const lit = hits[j]!;
         for (let k = litStart[lit]!, e = litStart[lit + 1]!; k < e; k++) {
           const c = litClauses[k]!;
-          if (sat[base + c] === 1) continue;
-          sat[base + c] = 1;
-          if (fresh) {
-            left.set(this.need!);
-            fresh = false;
-          }
+          if (sat[base + c] === stamp) continue;
+          sat[base + c] = stamp;
           for (let q = clausePatStart[c]!, qe = clausePatStart[c + 1]!; q < qe; q++) {
             const p = clausePats[q]!;
-            const r = left[p]! - 1;
-            left[p] = r;
-            if (r === 0) count++;
+            let r = leftStamp[p] === mark ? left[p]! : need[p]!;
+            leftStamp[p] = mark;
+            left[p] = --r;
+            if (r === 0) {
+              count++;
+              anyCandidate[p] = stamp;
+            }
           }
         }
       }
       candidates[v] = count;
     }
-    const scan: GroupScan = { sat, candidates, setMatches: [] };
+    const scan: GroupScan = { sat, stamp, candidates, setMatches: [], subjects: [], anyCandidate };
     ctx.prefilter[this.id] = scan;
     return scan;
+  }
+
+  /**
+   * The pooled arrays (fresh ones when they are too small). They may be longer than a scan needs:
+   * rows are indexed v × clauses, so the tail is unused. Instead of zeroing them per request, each
+   * scan marks entries with its own stamp and ignores other values (a fill per request and group,
+   * and a copy of `need` per value, are native calls that cost more than the scan's own loop on
+   * short header values).
+   */
+  private buffers(satLength: number, values: number): ScanBuffers {
+    let pool = this.pool;
+    if (pool === null || pool.sat.length < satLength || pool.candidates.length < values) {
+      const cap = Math.max(values, 8, pool === null ? 0 : pool.candidates.length * 2);
+      pool = { sat: new Int32Array(cap * this.clauseLiterals.length), candidates: new Int32Array(cap), anyCandidate: new Int32Array(this.patterns.length), stamp: 0 };
+      this.pool = pool;
+    }
+    return pool;
+  }
+
+  /** A stamp no entry of the pool's sat/anyCandidate holds yet (they start at 0). */
+  private nextStamp(pool: ScanBuffers): number {
+    if (pool.stamp === STAMP_MAX) {
+      pool.sat.fill(0);
+      pool.anyCandidate.fill(0);
+      pool.stamp = 0;
+    }
+    return ++pool.stamp;
+  }
+
+  /** A mark no entry of leftStamp holds yet. */
+  private nextLeftMark(): number {
+    if (this.leftMark === STAMP_MAX) {
+      this.leftStamp!.fill(0);
+      this.leftMark = 0;
+    }
+    return ++this.leftMark;
+  }
+
+  /** False when the scan rules `pf`'s pattern out for every value (then no value can match it). */
+  possible(scan: GroupScan, pf: PatternFilter): boolean {
+    return scan.anyCandidate[pf.index] === scan.stamp;
   }
 
   /**
@@ -353,12 +475,13 @@ export class PrefilterGroup {
    * the literals rule it out; the group's RE2.Set verdict when two or more patterns are candidates
    * for the value; otherwise the regex itself.
    */
-  test(scan: GroupScan, pf: PatternFilter, values: readonly string[], v: number, re: { test(s: string): boolean }): boolean {
+  test(scan: GroupScan, pf: PatternFilter, values: readonly string[], v: number, re: { test(s: string | Buffer): boolean }): boolean {
     const m = this.clauseLiterals.length;
     const sat = scan.sat;
     const base = v * m;
     const cl = pf.clauses;
-    for (let i = 0; i < cl.length; i++) if (sat[base + cl[i]!] === 0) return false;
+    const stamp = scan.stamp;
+    for (let i = 0; i < cl.length; i++) if (sat[base + cl[i]!] !== stamp) return false;
     // Several candidates: one RE2.Set pass decides them all. On short header values a set pass
     // cost about as much as two or three regex runs (measured in-process on the benchmark's GET),
     // on a 1 KB body far less (bench/waf-regex-set.mjs), hence the thresholds.
@@ -368,25 +491,21 @@ export class PrefilterGroup {
       if (n >= 3 || (n >= 2 && input.length >= SET_MIN_LENGTH)) {
         let r = scan.setMatches[v];
         if (r === undefined) {
-          r = this.setMatch(input);
+          r = this.setMatch(subject(scan, values, v));
           scan.setMatches[v] = r;
         }
-        if (r !== null) return r[pf.index] === 1;
+        if (r !== null) return r.includes(pf.index);
       }
     }
-    return re.test(values[v]!);
+    return re.test(subject(scan, values, v));
   }
 
-  private setMatch(input: string): Uint8Array | null {
-    let idx: number[];
+  private setMatch(input: string | Buffer): readonly number[] | null {
     try {
-      idx = this.set!.match(input);
+      return this.set!.match(input);
     } catch {
       return null; // e.g. the set's DFA ran out of memory on this input: each regex runs instead
     }
-    const r = new Uint8Array(this.patterns.length);
-    for (let i = 0; i < idx.length; i++) r[idx[i]!] = 1;
-    return r;
   }
 }
 

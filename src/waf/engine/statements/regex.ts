@@ -7,9 +7,9 @@ import RE2 from 're2';
 import { WafConfigError } from '../errors.js';
 import { utf8ToByteString } from './util.js';
 
-/** A compiled pattern: test(input) on a byte string. */
+/** A compiled pattern: test(input) on a byte string (or on its UTF-8 encoding, as RE2 matches it). */
 export interface ByteRegex {
-  test(input: string): boolean;
+  test(input: string | Buffer): boolean;
 }
 
 export function compileRegex(pattern: string, field: string, path: string): ByteRegex {

@@ -4,7 +4,7 @@
  * byte: the low 8 bits of its value (so &#160; and &nbsp; are the byte 0xA0, as AWS documents for
  * &nbsp;). Anything else (unknown names, &#xZZ;, a lone '&') is left as is.
  */
-import { fromCodes, hexValue } from './bytes.js';
+import { byteChar, hexValue } from './bytes.js';
 import type { Transformation } from './types.js';
 
 function isAlnum(c: number): boolean {
@@ -24,19 +24,18 @@ function namedEntity(s: string, k: number, j: number): number {
   }
 }
 
+/**
+ * Copies the text between decoded entities as slices and finds each next '&' with indexOf: bodies
+ * and headers have few '&' (form separators) and mostly no entity at all, and then the input
+ * itself is returned without building anything.
+ */
 function apply(input: string): string {
-  const first = input.indexOf('&');
-  if (first < 0) return input;
+  let i = input.indexOf('&');
+  if (i < 0) return input;
   const n = input.length;
-  const out: number[] = [];
-  let i = first;
-  while (i < n) {
-    const c = input.charCodeAt(i);
-    if (c !== 0x26 || i + 1 >= n) {
-      out.push(c);
-      i++;
-      continue;
-    }
+  let out = '';
+  let start = 0; // input[start..i) is copied as is
+  while (i >= 0 && i + 1 < n) {
     let j = i + 1;
     let value = -1;
     if (input.charCodeAt(j) === 0x23) { // '#'
@@ -70,15 +69,14 @@ function apply(input: string): string {
       if (j > k && j - k <= 4) value = namedEntity(input, k, j);
     }
     if (value < 0) {
-      out.push(c);
-      i++;
+      i = input.indexOf('&', i + 1);
       continue;
     }
-    out.push(value);
-    i = j < n && input.charCodeAt(j) === 0x3b ? j + 1 : j;
+    out += input.slice(start, i) + byteChar(value);
+    start = j < n && input.charCodeAt(j) === 0x3b ? j + 1 : j;
+    i = input.indexOf('&', start);
   }
-  const r = input.slice(0, first) + fromCodes(out);
-  return r === input ? input : r;
+  return start === 0 ? input : out + input.slice(start);
 }
 
 /** HTML_ENTITY_DECODE: decodes the documented HTML entities. */
