@@ -68,12 +68,14 @@ class UnsealedIdentities implements IdentityProvider {
   active = false;
   constructor(readonly store: IamStore) {}
 
-  async resolveCredential(accessKeyId: string): ReturnType<IamStore['resolveCredential']> {
-    return this.active ? this.store.resolveCredential(accessKeyId) : undefined;
+  // Not async functions: the store's own promise is returned as is (no extra promise per lookup,
+  // and these run on every request).
+  resolveCredential(accessKeyId: string): ReturnType<IamStore['resolveCredential']> {
+    return this.active ? this.store.resolveCredential(accessKeyId) : Promise.resolve(undefined);
   }
 
-  async policiesFor(principal: Principal): ReturnType<IamStore['policiesFor']> {
-    if (!this.active) return { identity: [], session: [] };
+  policiesFor(principal: Principal): ReturnType<IamStore['policiesFor']> {
+    if (!this.active) return Promise.resolve({ identity: [], session: [] });
     return this.store.policiesFor(principal);
   }
 
@@ -220,6 +222,7 @@ export async function startBulwark(config: BulwarkConfig, opts: StartOptions = {
 
   const sealControl: SealControl = {
     status: () => seal.status(),
+    sealed: () => seal.barrier.sealed,
     async init({ shares, threshold }) {
       const r = await seal.init({ shares, threshold });
       await seal.unsealWithShares(r.shares.slice(0, threshold));

@@ -39,6 +39,8 @@ export interface IdentityProvider {
 /** The seal operations exposed on /_bulwark/* (implemented by the barrier's SealManager). */
 export interface SealControl {
   status(): { initialized: boolean; sealed: boolean; type: string | null; threshold: number; shares: number; progress: number };
+  /** status().sealed without building the status (asked on every request); optional. */
+  sealed?(): boolean;
   /** Initializes a Shamir-sealed store; returns the shares and, if generated, root credentials. */
   init(opts: { shares: number; threshold: number }): Promise<{ shares: string[]; rootCredentials?: { accessKeyId: string; secretAccessKey: string } }>;
   submitUnsealShare(share: string): Promise<{ sealed: boolean; progress: number }>;
@@ -315,7 +317,7 @@ export class ApiServer {
     let out: Encoded | undefined;
 
     try {
-      if (this.opts.seal.status().sealed) throw awsError('ServiceUnavailable', 'Bulwark is sealed; unseal it with `bulwark operator unseal`.');
+      if (this.opts.seal.sealed ? this.opts.seal.sealed() : this.opts.seal.status().sealed) throw awsError('ServiceUnavailable', 'Bulwark is sealed; unseal it with `bulwark operator unseal`.');
       route = this.route(parts, protocol);
       protocol = route.svc.protocol;
 
