@@ -349,6 +349,83 @@ describe('adaptive upstream limit with established sources (newcomer share)', ()
     }
   });
 
+  it('from the first request of a flood, established clients wait behind a few flood requests (surge bound), and behind dozens without', () => {
+    // A one-core upstream (2 ms per request, in grant order); established clients send one request
+    // every 10 ms; from t = 3000 a flood of new addresses sends one per ms. Returns the most flood
+    // requests an established request found ahead of it in the upstream in the flood's first 300 ms.
+    const onset = (newcomerShare: number): number => {
+      const h = new SourceHistory({ maxSources: 10_000, afterMs: 1000, idleMs: 3_600_000, rate: 20, burst: 20 });
+      const g = new UpstreamGate(128, 1024, 10_000, undefined, h, { minInFlight: 8, newcomerShare });
+      const upstream: { ip: string; legit: boolean }[] = [];
+      let busyUntil = 0;
+      let worst = 0;
+      const enter = (ip: string, legit: boolean, t: number): void => {
+        if (legit && t >= 3000 && t < 3300) worst = Math.max(worst, upstream.filter((x) => !x.legit).length);
+        upstream.push({ ip, legit });
+      };
+      const send = (ip: string, legit: boolean, t: number): void => {
+        const w: GateWaiter = { cancelled: false, clientIp: ip, grant: () => enter(ip, legit, now), timeout: () => undefined };
+        if (g.acquire(w, t) === 'go') enter(ip, legit, t);
+      };
+      let now = 0;
+      for (; now < 3600; now++) {
+        if (upstream.length > 0 && now >= busyUntil) {
+          g.release(now, (upstream.shift() as { ip: string }).ip);
+          busyUntil = now + 2;
+        } else if (upstream.length === 0) busyUntil = now + 2;
+        if (now % 10 === 0) send(`10.0.0.${(now / 10) % 50}`, true, now);
+        if (now >= 3000) send(`10.200.${now % 4}.${(now >> 2) % 250}`, false, now);
+      }
+      return worst;
+    };
+    // Twice the quiet use, at least the floor (8), doubled at most once by a window that ends in the surge.
+    expect(onset(0.5)).toBeLessThanOrEqual(16);
+    expect(onset(1)).toBeGreaterThan(24);
+  });
+
+  it('holds a burst of newcomers to twice the recent use while established clients come, doubling each window while the upstream keeps up', () => {
+    const h = new SourceHistory({ maxSources: 100, afterMs: 1000, idleMs: 3_600_000, rate: 2, burst: 20 });
+    const g = new UpstreamGate(128, 1024, 10_000, undefined, h, { minInFlight: 8, newcomerShare: 0.5 });
+    const granted: number[] = [];
+    const w = (ip: string): GateWaiter => ({ cancelled: false, clientIp: ip, grant: () => granted.push(1), timeout: () => undefined });
+    // A quiet second: one established client, one request at a time, 2 ms each.
+    h.record('10.0.0.1', 0, true);
+    for (let t = 2000; t < 3000; t += 5) {
+      expect(g.acquire(w('10.0.0.1'), t)).toBe('go');
+      g.release(t + 2, '10.0.0.1');
+    }
+    // 40 new visitors at once: 8 (the floor, over twice the quiet use) get a slot, the rest queue.
+    const res = Array.from({ length: 40 }, (_, i) => g.acquire(w(`10.9.0.${i}`), 3000));
+    expect(res.filter((r) => r === 'go').length).toBe(8);
+    // The established client still gets a slot at once.
+    expect(g.acquire(w('10.0.0.1'), 3000)).toBe('go');
+    // An upstream that keeps up (each request takes 2 ms, however many are in flight): the bound
+    // doubles every window until the whole burst is in.
+    const due: number[] = Array.from({ length: 9 }, () => 3002);
+    let t = 3000;
+    for (; t < 3400 && (g.queued > 0 || due.length > 0); t++) {
+      for (let k = due.length - 1; k >= 0; k--) {
+        if (due[k] === t) {
+          due.splice(k, 1);
+          g.release(t);
+        }
+      }
+      while (granted.length > 0) {
+        granted.pop();
+        due.push(t + 2);
+      }
+    }
+    expect(g.queued).toBe(0);
+    expect(t).toBeLessThan(3300);
+    // Without an established client around, the same burst gets every slot at once.
+    const g2 = new UpstreamGate(128, 1024, 10_000, undefined, new SourceHistory({ maxSources: 100, afterMs: 1000, idleMs: 3_600_000, rate: 2, burst: 20 }), { minInFlight: 8, newcomerShare: 0.5 });
+    for (let t2 = 2000; t2 < 3000; t2 += 5) {
+      g2.acquire(w('10.0.0.2'), t2);
+      g2.release(t2 + 2, '10.0.0.2');
+    }
+    expect(Array.from({ length: 40 }, (_, i) => g2.acquire(w(`10.9.0.${i}`), 3000)).every((r) => r === 'go')).toBe(true);
+  });
+
   it('changes nothing with a share of 1, nor while the limit is at the slot count', () => {
     // Share 1: the same gate as before the option (identical outcomes for the same flood).
     const a = floodOnOneCore(1, 4);

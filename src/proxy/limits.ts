@@ -16,7 +16,9 @@
  *   (see {@link UpstreamGate.release}), so that requests wait in the gate's ordered queue rather
  *   than in the upstream's own; while it is lowered and established sources are being served
  *   first, the others hold at most `newcomerShare` of it, so that an established request waits
- *   behind fewer flood requests inside the upstream.
+ *   behind fewer flood requests inside the upstream. Before the first sample lowers it, requests
+ *   without priority may fill only twice the recent use (a surge bound that doubles while the
+ *   upstream keeps up), so that the start of a flood does not fill the upstream either.
  *
  * Per-connection state lives on the socket under a symbol; listeners are shared functions, so no
  * closure is created per connection or request. Per-IP tables are swept and capped.
@@ -574,6 +576,10 @@ export const ADAPTIVE_TOLERANCE = 2;
  * own event-loop delay, which fewer slots do not cut.
  */
 export const ADAPTIVE_SLACK_MS = 5;
+/** Responses in a sampling window before its running mean may hold the surge bound (see `UpstreamGate.underSurge`). */
+const SURGE_MIN_SAMPLES = 4;
+/** The surge bound applies while an established source had a request succeed this recently. */
+const SURGE_ESTABLISHED_MS = 10_000;
 /** Response times below this count as this (the gate's clock has millisecond resolution). */
 const ADAPTIVE_RTT_FLOOR_MS = 1;
 
@@ -658,11 +664,15 @@ export class SourceHistory {
     return this.index.size;
   }
 
+  /** When a request of an established source last succeeded. */
+  establishedAtMs = -Infinity;
+
   /** A request from `ip` succeeded at `nowMs`. An unknown source is added only when `learn` is true. */
   record(ip: string, nowMs: number, learn: boolean): void {
     const i = this.index.get(ip);
     if (i !== undefined) {
       this.last[i] = nowMs;
+      if (nowMs - (this.first[i] as number) >= this.o.afterMs) this.establishedAtMs = nowMs;
       return;
     }
     if (!learn || ip === '') return;
@@ -881,6 +891,12 @@ export class UpstreamGate {
   private priorityAtMs = -Infinity;
   /** Slots waiters without priority may hold now ({@link cap} unless reserving, see {@link reserving}). */
   private newcomerCap: number;
+  /** In-flight count up to which requests without priority get a slot (see {@link underSurge}; the slot count when off). */
+  private surgeCap: number;
+  /** Since when {@link surgeCap} holds requests back (-Infinity: it does not), and the window's integral and responses then. */
+  private surgeHeldAtMs = -Infinity;
+  private surgeArea = 0;
+  private surgeDone = 0;
   /** Adaptive sampling window: its start, the integral of the in-flight count over it (slot·ms), responses in it. */
   private winStartMs = -Infinity;
   private area = 0;
@@ -907,6 +923,7 @@ export class UpstreamGate {
   ) {
     this.cap = max;
     this.newcomerCap = max;
+    this.surgeCap = max;
     this.floor = max;
     if (adaptive !== undefined && max > 0) {
       this.floor = Math.max(1, Math.min(max, adaptive.minInFlight));
@@ -969,11 +986,42 @@ export class UpstreamGate {
     return true;
   }
 
+  /**
+   * Whether a request without priority may take a slot with {@link inFlight} in use: below
+   * {@link surgeCap}, twice the most in flight in the last sampling window (at least the floor).
+   * The bound doubles after each {@link ADAPTIVE_WINDOW_MS} of holding requests back, unless the
+   * responses since it started holding already show the upstream slowing down (their mean
+   * response time over the adaptive target). A flood that starts on a quiet site thus puts a few requests into the
+   * upstream, not a hundred, before the first sample lowers the limit (an established client's
+   * request granted meanwhile waits behind those few); a burst of ordinary new visitors waits at
+   * most a few windows while the bound doubles. Established sources are not held by it.
+   */
+  private underSurge(nowMs: number): boolean {
+    if (this.inFlight < this.surgeCap) return true;
+    if (this.surgeCap >= this.cap) return false;
+    const area = this.area + this.inFlight * Math.max(0, nowMs - this.lastMs);
+    if (this.surgeHeldAtMs === -Infinity) {
+      this.surgeHeldAtMs = nowMs;
+      this.surgeArea = area;
+      this.surgeDone = this.done;
+      return false;
+    }
+    if (nowMs - this.surgeHeldAtMs < ADAPTIVE_WINDOW_MS) return false;
+    const done = this.done - this.surgeDone;
+    if (done >= SURGE_MIN_SAMPLES) {
+      const base = this.minRttMs;
+      if ((area - this.surgeArea) / done > Math.max(ADAPTIVE_TOLERANCE * base, base + ADAPTIVE_SLACK_MS)) return false;
+    }
+    this.surgeCap *= 2;
+    this.surgeHeldAtMs = -Infinity;
+    return this.inFlight < this.surgeCap;
+  }
+
   /** Takes a slot now ('go'), queues ('queued': grant() or timeout() follows unless withdrawn) or refuses ('full'). */
   acquire(w: GateWaiter, nowMs: number): 'go' | 'queued' | 'full' {
     let first: boolean | undefined;
-    // While reserving, a free slot goes at once only to a request served first (the others queue).
-    if (this.max === 0 || (this.inFlight < this.cap && (!this.reserving(nowMs) || (first = this.priority(w, nowMs))))) {
+    // While reserving or over the surge bound, a free slot goes at once only to a request served first (the others queue).
+    if (this.max === 0 || (this.inFlight < this.cap && ((this.underSurge(nowMs) && !this.reserving(nowMs)) || (first = this.priority(w, nowMs))))) {
       if (this.limitF !== undefined) {
         this.integrate(nowMs);
         if (this.inFlight >= this.peak) this.peak = this.inFlight + 1;
@@ -1034,7 +1082,8 @@ export class UpstreamGate {
   private grantNext(nowMs: number): boolean {
     if (this.firsts !== undefined && this.grantFrom(this.firsts, nowMs)) return true;
     // The slots over the newcomers' share stay free for established arrivals while reserving.
-    return !this.reserving(nowMs) && this.grantFrom(this.queue, nowMs);
+    // (underSurge starts timing a hold: only ask when a newcomer is waiting.)
+    return this.queue.size > 0 && !this.reserving(nowMs) && this.underSurge(nowMs) && this.grantFrom(this.queue, nowMs);
   }
 
   /** Adds the in-flight count since the last change to the window's integral. */
@@ -1048,8 +1097,8 @@ export class UpstreamGate {
    * Ends a sampling window (on a response, at least {@link ADAPTIVE_WINDOW_MS} and
    * {@link ADAPTIVE_MIN_SAMPLES} responses long): its mean response time by Little's law (the
    * in-flight integral over the responses), the no-load time as the smallest such sample over the
-   * last one to two {@link ADAPTIVE_MIN_BUCKET_MS}, then the limit: multiplied by
-   * max(0.25, target / recent) when the window was loaded (at least `minInFlight` requests in
+   * last one to two {@link ADAPTIVE_MIN_BUCKET_MS}, then the limit: the smaller of it and twice
+   * the window's most requests in flight, multiplied by max(0.25, target / recent), when the window was loaded (at least `minInFlight` requests in
    * flight at once, or some queued) and the recent time exceeds the target, the larger of
    * {@link ADAPTIVE_TOLERANCE} × no-load and no-load + {@link ADAPTIVE_SLACK_MS}; else one more
    * slot (never above the slot count).
@@ -1059,10 +1108,15 @@ export class UpstreamGate {
     const rtt = Math.max(ADAPTIVE_RTT_FLOOR_MS, this.area / this.done);
     // Load: at least the floor's worth of requests in flight at once (or waiting) in the window.
     const loaded = this.peak >= this.floor || this.congestedAtMs >= this.winStartMs;
+    const used = this.peak;
     this.winStartMs = nowMs;
     this.area = 0;
     this.done = 0;
     this.peak = this.inFlight;
+    // With a reserve and established clients to keep it for, requests without priority may next
+    // fill twice what this window used; a site with only new visitors keeps its whole limit.
+    this.surgeCap = this.share < 1 && nowMs - (this.history as SourceHistory).establishedAtMs < SURGE_ESTABLISHED_MS ? Math.max(this.floor, 2 * used) : this.max;
+    this.surgeHeldAtMs = -Infinity;
     // The first window started with the gate, not at a response: no sample.
     if (first) return;
     this.recentRtt = rtt;
@@ -1078,7 +1132,11 @@ export class UpstreamGate {
     if (rtt > target) {
       // Slow with few requests in flight: slow endpoints, not load; leave the limit.
       if (!loaded) return;
-      l = Math.max(this.floor, l * Math.max(0.25, target / rtt));
+      // Decrease from at most twice what the window really used (as TCP validates an unused
+      // window): a limit far above it (the slot count when a flood starts on a quiet site) would
+      // otherwise take several windows to bite, while every request granted meanwhile waits inside
+      // the upstream behind all those in flight.
+      l = Math.max(this.floor, Math.min(l, 2 * used) * Math.max(0.25, target / rtt));
     } else if (l < this.max) l = Math.min(this.max, l + 1);
     else return;
     this.limitF = l;

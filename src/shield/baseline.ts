@@ -131,15 +131,20 @@ export class TrafficWindow {
     else s.overflow[dim] = (s.overflow[dim] as number) + 1;
   }
 
-  /** The `seconds` complete seconds before `nowMs` (the current second is still filling). */
-  window(nowMs: number, seconds: number): WindowStats {
+  /**
+   * The `seconds` complete seconds before `nowMs` (the current second is still filling); with
+   * `current`, also the part of the current second elapsed so far (the window is that much longer).
+   */
+  window(nowMs: number, seconds: number, current = false): WindowStats {
     const end = Math.floor(nowMs / 1000);
     const n = Math.min(seconds, this.ring.length - 1);
+    const elapsed = current ? (nowMs - end * 1000) / 1000 : 0;
+    const last = elapsed > 0 ? end : end - 1;
     const counts: Map<string, number>[] = [];
     for (let i = 0; i < DIM_COUNT; i++) counts.push(new Map());
     const connections = new Map<ConnectionRejectKind, number>();
     let total = 0;
-    for (let sec = end - n; sec < end; sec++) {
+    for (let sec = end - n; sec <= last; sec++) {
       const s = this.ring[((sec % this.ring.length) + this.ring.length) % this.ring.length] as Slot;
       if (s.second !== sec) continue;
       total += s.total;
@@ -149,7 +154,28 @@ export class TrafficWindow {
       }
       for (const [k, v] of s.connections) connections.set(k, (connections.get(k) ?? 0) + v);
     }
-    return { seconds: n, total, rps: n > 0 ? total / n : 0, counts, connections };
+    const len = n + elapsed;
+    return { seconds: len, total, rps: len > 0 ? total / len : 0, counts, connections };
+  }
+
+  /**
+   * The request count and the connection rejections other than IDLE of the same span as
+   * {@link window}, without merging the per-key counts (a cheap first look).
+   */
+  totals(nowMs: number, seconds: number, current = false): { seconds: number; total: number; connections: number } {
+    const end = Math.floor(nowMs / 1000);
+    const n = Math.min(seconds, this.ring.length - 1);
+    const elapsed = current ? (nowMs - end * 1000) / 1000 : 0;
+    const last = elapsed > 0 ? end : end - 1;
+    let total = 0;
+    let connections = 0;
+    for (let sec = end - n; sec <= last; sec++) {
+      const s = this.ring[((sec % this.ring.length) + this.ring.length) % this.ring.length] as Slot;
+      if (s.second !== sec) continue;
+      total += s.total;
+      for (const [k, v] of s.connections) if (k !== 'IDLE') connections += v;
+    }
+    return { seconds: n + elapsed, total, connections };
   }
 }
 

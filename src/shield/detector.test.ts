@@ -186,6 +186,65 @@ describe('AttackDetector', () => {
     expect(sig.uriPath).toBeUndefined();
   });
 
+  it('ticking four times a second learns the same baseline and confirms a flood sooner', () => {
+    // The same traffic into two detectors: one ticked once a second (at .900: a timer's phase is
+    // arbitrary), one every 250 ms (at .100, .350, .600, .850), with each request delivered before
+    // the ticks that follow it.
+    const once = detector();
+    const often = detector();
+    const r = rng(9);
+    const buf: Parameters<AttackDetector['request']>[2][] = [];
+    const sink = { request: (_n: string, _a: string, x: Parameters<AttackDetector['request']>[2]) => void buf.push(x) } as unknown as AttackDetector;
+    const second = (t0: number, each: (t: number) => void): void => {
+      buf.length = 0;
+      each(t0);
+      buf.sort((x, y) => x.time - y.time);
+      let i = 0;
+      for (const at of [100, 350, 600, 850, 900]) {
+        for (; i < buf.length && buf[i]!.time < t0 + at; i++) {
+          often.d.request('shop', SITE, buf[i]!);
+          once.d.request('shop', SITE, buf[i]!);
+        }
+        if (at === 900) once.d.tick(t0 + at);
+        else often.d.tick(t0 + at);
+      }
+      for (; i < buf.length; i++) {
+        often.d.request('shop', SITE, buf[i]!);
+        once.d.request('shop', SITE, buf[i]!);
+      }
+    };
+    let t = T0;
+    for (let k = 0; k < 300; k++, t += 1000) second(t, (t0) => legitSecond(sink, t0, 20, 200, r));
+    const a = once.d.baselineOf(SITE)!;
+    const b = often.d.baselineOf(SITE)!;
+    expect(b.seconds).toBe(a.seconds);
+    expect(b.compositionUpdates).toBe(a.compositionUpdates);
+    expect(b.rate).toBe(a.rate);
+    expect(once.ev.starts).toHaveLength(0);
+    expect(often.ev.starts).toHaveLength(0);
+    const floodStart = t;
+    for (let k = 0; k < 4; k++, t += 1000) {
+      second(t, (t0) => {
+        legitSecond(sink, t0, 20, 200, r);
+        floodSecond(sink, t0, 600, 1000, r, '/login');
+      });
+    }
+    expect(once.ev.starts).toHaveLength(1);
+    expect(often.ev.starts).toHaveLength(1);
+    // Confirmed after one second of suspicion either way (the current second judged too): first
+    // suspicious at 0.9 s and confirmed at 1.9 s once a second, at 0.35 s and 1.35 s four times a second.
+    const confirmedOnce = once.ev.starts[0]!.attack.start + 3000 - floodStart;
+    const confirmedOften = often.ev.starts[0]!.attack.start + 3000 - floodStart;
+    expect(confirmedOnce).toBe(1900);
+    expect(confirmedOften).toBe(1350);
+    expect(deriveSignature(often.ev.starts[0]!)!.addresses.some((x) => x.startsWith('10.'))).toBe(false);
+    // The attack is accounted once a second and ends after the hold time as before.
+    for (let k = 0; k < 13; k++, t += 1000) second(t, (t0) => legitSecond(sink, t0, 20, 200, r));
+    expect(often.ev.ends).toHaveLength(1);
+    expect(once.ev.ends).toHaveLength(1);
+    expect(often.ev.updates.length).toBe(once.ev.updates.length);
+  });
+
   it('connection rejections above the floor are a connection-level attack', () => {
     const { d, ev } = detector({ connectionFloorPerSec: 10 });
     let t = T0;

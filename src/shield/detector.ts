@@ -58,6 +58,16 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   connectionFloorPerSec: 20,
 };
 
+/**
+ * Timer ticks come late when the event loop is busy (as in a flood), so two ticks meant to be a
+ * second apart may be measured a little closer: suspicion this much shorter than required still
+ * confirms, instead of waiting for one more tick.
+ */
+const TICK_JITTER_MS = 100;
+
+/** The verdict of a site before its first evaluation. */
+const QUIET: TickVerdict = Object.freeze({ rps: 0, threshold: 0, deviation: Object.freeze([]) as readonly string[], connectionRate: 0, suspicious: false });
+
 /** Connection rejection kinds reported as SYN_FLOOD (connection exhaustion); the rest are slow/oversize HTTP, REQUEST_FLOOD. */
 const CONNECTION_FLOOD_KINDS: ReadonlySet<ConnectionRejectKind> = new Set(['PER_IP_CONNECTIONS', 'CONNECTION_RATE', 'GLOBAL_SHED']);
 const AGG_KEYS = 512;
@@ -101,7 +111,12 @@ interface SiteState {
   readonly arn: string;
   readonly traffic: TrafficWindow;
   readonly baseline: Baseline;
-  suspicious: number;
+  /** When the current run of suspicious evaluations began (-1: the last one was not suspicious). */
+  suspiciousSince: number;
+  /** The second of the last full tick (see {@link AttackDetector.tick}). */
+  second: number;
+  /** The verdict of the last full evaluation (returned by ticks that skip one). */
+  verdict: TickVerdict;
   calm: number;
   /** Consecutive calm ticks outside attacks (see {@link AttackDetector.learnDelaySeconds}). */
   calmRun: number;
@@ -146,7 +161,7 @@ export class AttackDetector {
     if (!s) {
       s = {
         name, arn, traffic: new TrafficWindow(this.limits), baseline: new Baseline(this.config.tauSeconds, this.limits.baselineKeys),
-        suspicious: 0, calm: 0, calmRun: 0, attack: undefined, lastSeen: now,
+        suspiciousSince: -1, second: -1, verdict: QUIET, calm: 0, calmRun: 0, attack: undefined, lastSeen: now,
       };
       this.sites.set(arn, s);
     }
@@ -177,7 +192,14 @@ export class AttackDetector {
     return this.sites.get(siteArn)?.baseline;
   }
 
-  /** Evaluates every site at `now` (call once a second). Returns the verdict per site ARN. */
+  /**
+   * Evaluates every site at `now`. Returns the verdict per site ARN. Call it once a second or more
+   * often: the first tick of each second is a full one (the baseline learns, an ongoing attack
+   * accounts its second and may end); the others only look again for the start of an attack, so
+   * that a flood is confirmed within a fraction of a second of `confirmTicks` − 1 seconds of
+   * suspicion, not up to a second later. Before an attack, the complete seconds and the same plus
+   * the part of the current second elapsed are judged; either being suspicious counts.
+   */
   tick(now: number): Map<string, TickVerdict> {
     const out = new Map<string, TickVerdict>();
     for (const s of this.sites.values()) out.set(s.arn, this.tickSite(s, now));
@@ -220,20 +242,48 @@ export class AttackDetector {
 
   private tickSite(s: SiteState, now: number): TickVerdict {
     const c = this.config;
-    const w = s.traffic.window(now, c.detectSeconds);
-    const v = this.judge(s, w);
+    const sec = Math.floor(now / 1000);
+    const full = sec !== s.second;
+    if (!full && s.attack) return s.verdict;
     const b = s.baseline;
     const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
+    if (!full && this.quiet(s, now, warm)) {
+      s.suspiciousSince = -1;
+      return s.verdict;
+    }
+    if (full) s.second = sec;
+    const done = s.traffic.window(now, c.detectSeconds);
+    let w = done;
+    let v = this.judge(s, done);
+    // Not under attack, the part of the current second elapsed is judged too (with the complete
+    // seconds before it): fresher, but requests are published when they complete, so while a flood
+    // queues its count is low; judged alone it made the rate dip within each second and restart
+    // the confirmation. Either window being suspicious counts.
+    if (!s.attack && !v.suspicious && now % 1000 > 0) {
+      const fresh = s.traffic.window(now, c.detectSeconds, true);
+      const fv = this.judge(s, fresh);
+      if (fv.suspicious) {
+        w = fresh;
+        v = fv;
+      }
+    }
+    if (full) s.verdict = v;
     if (!s.attack) {
-      s.suspicious = v.suspicious ? s.suspicious + 1 : 0;
-      if (s.suspicious >= c.confirmTicks) {
+      if (!v.suspicious) s.suspiciousSince = -1;
+      else if (s.suspiciousSince < 0) s.suspiciousSince = now;
+      // Suspicious for confirmTicks - 1 seconds (confirmTicks ticks in a row when ticking once a second).
+      if (v.suspicious && now - s.suspiciousSince >= (c.confirmTicks - 1) * 1000 - TICK_JITTER_MS) {
         s.attack = {
           siteName: s.name, siteArn: s.arn, start: now - c.detectSeconds * 1000, requests: 0, maxRps: 0,
           vectors: new Set(), counts: DIMENSIONS.map(() => new Map<string, number>()), connections: new Map(),
         };
         s.calm = 0;
-        this.accumulate(s.attack, w, v, true);
+        s.calmRun = 0;
+        // The complete seconds only: the next full tick accounts the current one.
+        this.accumulate(s.attack, done, v, true);
         this.listener.onStart(this.view(s, w, warm));
+      } else if (!full) {
+        if (v.suspicious || (v.rps > v.threshold && warm)) s.calmRun = 0;
       } else if (!v.suspicious && (v.rps <= v.threshold || !warm)) {
         // Learn only from calm traffic: one second of rate, and the composition every detect
         // window, each `learnDelaySeconds` late. Before the baseline is warm the threshold is only
@@ -261,12 +311,27 @@ export class AttackDetector {
     if (s.calm >= c.holdSeconds) {
       s.attack.end = now - s.calm * 1000;
       s.attack = undefined;
-      s.suspicious = 0;
+      s.suspiciousSince = -1;
       this.listener.onEnd(view);
     } else {
       this.listener.onUpdate(view);
     }
     return v;
+  }
+
+  /**
+   * True when a sub-second tick can tell without merging the window's keys that it is calm: the
+   * rate at or under the threshold and connection rejections at or under their floor (so it could
+   * not be suspicious, and the baseline may still learn).
+   */
+  private quiet(s: SiteState, now: number, warm: boolean): boolean {
+    const c = this.config;
+    const threshold = Math.max(c.rateFactor * (warm ? s.baseline.rate : 0), c.staticFloorRps);
+    for (const current of [false, true]) {
+      const t = s.traffic.totals(now, c.detectSeconds, current);
+      if (!(t.seconds > 0 && t.total / t.seconds <= threshold && t.connections / t.seconds <= c.connectionFloorPerSec)) return false;
+    }
+    return true;
   }
 
   private view(s: SiteState, w: WindowStats, warm: boolean): AttackView {
