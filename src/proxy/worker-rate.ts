@@ -17,7 +17,7 @@
  * itself a RateCounter, so GetRateBasedStatementManagedKeys in the primary lists the keys over the
  * limit across all workers.
  */
-import { RATE_SPAN as SPAN, RING, RateTables, advanceRing as advance, countOwn, emptyRing, ringKeysOver, ringSlot as slot, type RateCounter, type RingTable, type SharedRing } from '../waf/index.js';
+import { RATE_SPAN as SPAN, RING, RateTables, advanceRing as advance, hitSharedRing, ringKeysOver, ringSlot as slot, type RateCounter, type RingTable, type SharedEntry } from '../waf/index.js';
 
 const SWEEP_MS = 10_000;
 
@@ -31,9 +31,7 @@ export type RateSyncItem = readonly [string, number, string, readonly number[]];
 /** The primary's answer for one item: [absBucket, node-wide total, ...] of the buckets in the window. */
 export type RateSyncTotals = readonly number[];
 
-interface Entry extends SharedRing {
-  lastHitMs: number;
-}
+type Entry = SharedEntry;
 
 interface Table extends RingTable<Entry> {
   readonly ruleId: string;
@@ -72,17 +70,7 @@ export class WorkerRateCounter implements RateCounter {
   }
 
   hit(ruleId: string, key: string, windowSec: number, nowMs: number): number {
-    const t = this.rt.table(ruleId, windowSec);
-    const b = Math.floor(nowMs / t.bucketMs);
-    let e = t.keys.get(key);
-    if (e === undefined) {
-      e = { ...emptyRing(b), lastHitMs: nowMs };
-      this.rt.add(t, key, e, nowMs);
-    } else advance(e, b);
-    const total = countOwn(e, b);
-    e.lastHitMs = nowMs;
-    this.rt.tick(nowMs);
-    return total;
+    return hitSharedRing(this.rt, ruleId, key, windowSec, nowMs, (_t, ring) => ({ ...ring, lastHitMs: nowMs }));
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {

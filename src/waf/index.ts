@@ -10,5 +10,5 @@ export type { IPSet, Rule, RuleGroup, Statement, WebACL } from './api/index.js';
 // Data-plane workers (src/data-plane.ts): each worker rebuilds a configuration store from the primary's snapshot.
 export { WafConfigStore, type EntityRecord, type LoggingConfiguration } from './api/index.js';
 // The count ring of rate counters shared between processes (the data plane's workers use it too).
-export { RING, advanceRing, countOwn, emptyRing, ringKeysOver, ringSlot, type SharedRing } from './engine/rate/shared-ring.js';
+export { RING, advanceRing, countOwn, emptyRing, hitSharedRing, ringKeysOver, ringSlot, type SharedEntry, type SharedRing } from './engine/rate/shared-ring.js';
 export { RateTables, SPAN as RATE_SPAN, type RingTable } from './engine/rate/tables.js';

@@ -20,7 +20,7 @@
  */
 import { Redis } from 'ioredis';
 import type { RateCounter } from '../types.js';
-import { RING, advanceRing as advance, countOwn, emptyRing, ringKeysOver, ringSlot as slot, type SharedRing } from './shared-ring.js';
+import { RING, advanceRing as advance, hitSharedRing, ringKeysOver, ringSlot as slot, type SharedRing } from './shared-ring.js';
 import { RateTables, type RingTable } from './tables.js';
 
 
@@ -109,17 +109,7 @@ export class RedisRateCounter implements RateCounter {
   }
 
   hit(ruleId: string, key: string, windowSec: number, nowMs: number): number {
-    const t = this.rt.table(ruleId, windowSec);
-    const b = Math.floor(nowMs / t.bucketMs);
-    let e = t.keys.get(key);
-    if (e === undefined) {
-      e = { ...emptyRing(b), lastHitMs: nowMs, redisKey: t.redisBase + key, stale: undefined };
-      this.rt.add(t, key, e, nowMs);
-    } else advance(e, b);
-    const total = countOwn(e, b);
-    e.lastHitMs = nowMs;
-    this.rt.tick(nowMs);
-    return total;
+    return hitSharedRing(this.rt, ruleId, key, windowSec, nowMs, (t, ring) => ({ ...ring, lastHitMs: nowMs, redisKey: t.redisBase + key, stale: undefined }));
   }
 
   keysOver(ruleId: string, limit: number, windowSec: number, nowMs: number): string[] {

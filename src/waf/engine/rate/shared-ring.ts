@@ -4,7 +4,7 @@
  * already pushed to the shared side, and the others' counts per bucket as of the last sync, in a
  * ring of SPAN + 1 buckets.
  */
-import { SPAN } from './tables.js';
+import { SPAN, type RateTables, type RingTable } from './tables.js';
 
 /** Buckets in a ring: the window's SPAN plus the bucket being filled. */
 export const RING = SPAN + 1;
@@ -73,4 +73,35 @@ export function ringKeysOver(keys: ReadonlyMap<string, SharedRing>, b: number, l
     if (e.ownTotal + e.othersTotal > limit) out.push(k);
   }
   return out;
+}
+
+/** An entry of a shared counter: a ring and the time of its key's last hit. */
+export interface SharedEntry extends SharedRing {
+  lastHitMs: number;
+}
+
+/**
+ * One request of `key` under a rule and window in a shared counter's tables: the key's ring (made
+ * by `make` for a new key, from an empty ring at bucket `b`) moves to now and counts the hit; returns
+ * the count of the key's own requests in the window (what both shared counters answer at once).
+ */
+export function hitSharedRing<E extends SharedEntry, T extends RingTable<E>>(
+  rt: RateTables<E, T>,
+  ruleId: string,
+  key: string,
+  windowSec: number,
+  nowMs: number,
+  make: (t: T, ring: SharedRing) => E,
+): number {
+  const t = rt.table(ruleId, windowSec);
+  const b = Math.floor(nowMs / t.bucketMs);
+  let e = t.keys.get(key);
+  if (e === undefined) {
+    e = make(t, emptyRing(b));
+    rt.add(t, key, e, nowMs);
+  } else advanceRing(e, b);
+  const total = countOwn(e, b);
+  e.lastHitMs = nowMs;
+  rt.tick(nowMs);
+  return total;
 }

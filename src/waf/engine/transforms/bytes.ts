@@ -1,5 +1,25 @@
 /** Small char-code helpers shared by the decoding transformations (internal to transforms/). */
 
+/** The shared working buffer of {@link latin1Scratch}. */
+let scratch = Buffer.allocUnsafe(4096);
+/** Largest reused buffer: longer values (rare: big headers or bodies) get a buffer of their own. */
+const SCRATCH_MAX = 128 * 1024;
+
+/**
+ * A buffer holding the byte string `input` (every char ≤ 0xFF) as bytes, for transformations that
+ * rewrite it in place because their output is never longer (URL_DECODE, URL_DECODE_UNI, CMD_LINE):
+ * reading a typed array and writing one flat result is several times cheaper than charCodeAt and a
+ * number[] of codes. One buffer serves them all: each uses it synchronously and returns a copy, so
+ * the next call may overwrite it.
+ */
+export function latin1Scratch(input: string): Buffer {
+  const n = input.length;
+  if (scratch.length < n && n <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, scratch.length * 2)));
+  const b = n <= scratch.length ? scratch : Buffer.allocUnsafe(n);
+  b.write(input, 0, n, 'latin1');
+  return b;
+}
+
 /** The value of hex digit `c` (a char code), or -1 when it is not one. */
 export function hexValue(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;

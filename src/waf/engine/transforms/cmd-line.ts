@@ -3,7 +3,7 @@
  * before / and (; lowercases A-Z. One pass, as ModSecurity's cmdLine (whose behaviour the AWS list
  * of steps describes).
  */
-import { fromCodes } from './bytes.js';
+import { fromCodes, latin1Scratch } from './bytes.js';
 import type { Transformation } from './types.js';
 
 // eslint-disable-next-line no-control-regex
@@ -13,10 +13,6 @@ const NOT_BYTES = /[^\x00-\xff]/;
  * after a space or before / or (, an upper-case letter. Without one the output is the input.
  */
 const CHANGES = /["'\\^,;\t\r\n]| [ /(]|[A-Z]/;
-/** Working buffer, reused (the transformation is synchronous; the result string is a copy). */
-let scratch = Buffer.allocUnsafe(4096);
-/** Largest reused buffer: longer values get a buffer of their own. */
-const SCRATCH_MAX = 128 * 1024;
 
 /**
  * The output is never longer than the input (bytes are only deleted, merged or lowercased), so a
@@ -28,9 +24,7 @@ function apply(input: string): string {
   const n = input.length;
   if (n === 0 || !CHANGES.test(input)) return input;
   if (NOT_BYTES.test(input)) return applyWide(input);
-  if (scratch.length < n && n <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, scratch.length * 2)));
-  const b = n <= scratch.length ? scratch : Buffer.allocUnsafe(n);
-  b.write(input, 0, n, 'latin1');
+  const b = latin1Scratch(input);
   let w = 0;
   let space = false;
   for (let r = 0; r < n; r++) {

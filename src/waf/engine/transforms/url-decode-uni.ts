@@ -4,15 +4,11 @@
  * the low byte is 0x01..0x5E) 0x20 is added, so %uFF41 is 'a' and %uFF01 is '!'. A %u not followed
  * by four hex digits keeps '%' and 'u' as is and decoding resumes after them.
  */
-import { firstPercentOrPlus, fromCodes, hexPair, hexValue, isHex } from './bytes.js';
+import { firstPercentOrPlus, fromCodes, hexPair, hexValue, isHex, latin1Scratch } from './bytes.js';
 import type { Transformation } from './types.js';
 
 // eslint-disable-next-line no-control-regex
 const NOT_BYTES = /[^\x00-\xff]/;
-/** Decoding buffer, reused (decoding is synchronous; the result string is a copy). */
-let scratch = Buffer.allocUnsafe(4096);
-/** Largest reused buffer: longer values get a buffer of their own. */
-const SCRATCH_MAX = 128 * 1024;
 
 /**
  * As URL_DECODE: a byte string is decoded in place in a reused buffer (decoding only shortens),
@@ -25,9 +21,7 @@ function apply(input: string): string {
   if (pct === -1 && plus === -1) return input;
   if (NOT_BYTES.test(input)) return decodeWide(input);
   const n = input.length;
-  if (scratch.length < n && n <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, scratch.length * 2)));
-  const b = n <= scratch.length ? scratch : Buffer.allocUnsafe(n);
-  b.write(input, 0, n, 'latin1');
+  const b = latin1Scratch(input);
   let r = pct === -1 ? plus : plus === -1 ? pct : Math.min(pct, plus);
   let w = r;
   while (r < n) {

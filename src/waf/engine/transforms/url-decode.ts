@@ -3,15 +3,11 @@
  * not followed by two hex digits (%zz, a truncated %4) is kept as is and decoding goes on after it.
  * One pass: %2541 becomes %41, not A.
  */
-import { firstPercentOrPlus, fromCodes, hexPair, hexValue, isHex } from './bytes.js';
+import { firstPercentOrPlus, fromCodes, hexPair, hexValue, isHex, latin1Scratch } from './bytes.js';
 import type { Transformation } from './types.js';
 
 // eslint-disable-next-line no-control-regex
 const NOT_BYTES = /[^\x00-\xff]/;
-/** Decoding buffer, reused (decoding is synchronous; the result string is a copy). */
-let scratch = Buffer.allocUnsafe(4096);
-/** Largest reused buffer: longer values (rare: big headers or bodies) get a buffer of their own. */
-const SCRATCH_MAX = 128 * 1024;
 
 /**
  * Hot path (form bodies, query strings): the byte string is copied into a reused buffer and
@@ -24,9 +20,7 @@ function apply(input: string): string {
   if (pct === -1 && plus === -1) return input;
   if (NOT_BYTES.test(input)) return decodeWide(input);
   const n = input.length;
-  if (scratch.length < n && n <= SCRATCH_MAX) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, Math.max(n, scratch.length * 2)));
-  const b = n <= scratch.length ? scratch : Buffer.allocUnsafe(n);
-  b.write(input, 0, n, 'latin1');
+  const b = latin1Scratch(input);
   // Decoding only shortens: the write index never passes the read index.
   let r = pct === -1 ? plus : plus === -1 ? pct : Math.min(pct, plus);
   let w = r;
