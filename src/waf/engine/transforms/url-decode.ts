@@ -15,14 +15,13 @@ const NOT_BYTES = /[^\x00-\xff]/;
  * charCodeAt, and the result is one flat string that the next transformation scans quickly).
  */
 function apply(input: string): string {
-  const pct = input.indexOf('%');
-  const plus = input.indexOf('+');
-  if (pct === -1 && plus === -1) return input;
-  if (NOT_BYTES.test(input)) return decodeWide(input);
+  const first = firstPercentOrPlus(input);
+  if (first === -1) return input;
+  if (NOT_BYTES.test(input)) return decodeWide(input, first);
   const n = input.length;
   const b = latin1Scratch(input);
   // Decoding only shortens: the write index never passes the read index.
-  let r = pct === -1 ? plus : plus === -1 ? pct : Math.min(pct, plus);
+  let r = first;
   let w = r;
   while (r < n) {
     const c = b[r] as number;
@@ -43,9 +42,7 @@ function apply(input: string): string {
 }
 
 /** The general version, for a string with char codes above 0xff (not a byte string). */
-function decodeWide(input: string): string {
-  const first = firstPercentOrPlus(input);
-  if (first < 0) return input;
+function decodeWide(input: string, first: number): string {
   const n = input.length;
   const out: number[] = [];
   let i = first;
