@@ -4,6 +4,7 @@
 // urlencoded form fields, JSON bodies, path slugs and cookies — with browser headers.
 // Deterministic: generateCorpus(n, seed) always yields the same requests.
 // Usage: import { generateCorpus } from './benign-corpus.mjs'; or `node bench/benign-corpus.mjs 5` to print samples.
+import { rng } from './rng.mjs';
 
 /** Whole sentences, as people type them into reviews, comments, searches and support forms. */
 const SENTENCES = [
@@ -197,17 +198,6 @@ const LANGS = ['en-US,en;q=0.9', 'en-GB,en;q=0.9', 'en-GB,en-US;q=0.9,en;q=0.8',
 const HOSTS = ['shop.example.com', 'www.example.org', 'blog.example.net'];
 const ACCEPT_HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Form/query encoding as browsers do it (application/x-www-form-urlencoded: space as '+'). */
 const formEnc = (s) => encodeURIComponent(s).replace(/%20/g, '+').replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());

@@ -3,6 +3,7 @@
 // CloudTrail records (users and roles with their own services, networks and clients).
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng } from './rng.mjs';
 
 const here = fileURLToPath(import.meta.url);
 export const repo = resolve(here, '..', '..');
@@ -27,17 +28,7 @@ export function fakeContext({ threatIps = new Map(), threatDomains = new Map(), 
   };
 }
 
-/** A small deterministic PRNG (mulberry32). */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 const pick = (r, a) => a[Math.floor(r() * a.length)];
 const hex = (r, n) => Array.from({ length: n }, () => Math.floor(r() * 16).toString(16)).join('');

@@ -12,6 +12,7 @@
 // BULWARK_DIST=<compiled tree> runs another build (default dist/src).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng } from '../rng.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const arg = (name, dflt) => {
@@ -26,16 +27,6 @@ const o = {
   floodRps: arg('flood-rps', 1000), queueS: arg('queue-s', 1.7), seed: arg('seed', 1),
 };
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const PAGES = ['/', '/products', '/products/1', '/products/2', '/products/3', '/products/17', '/cart', '/about', '/search', '/blog', '/blog/post-1'];
 const UAS = ['Chrome/139', 'Safari/18', 'Firefox/140', 'iPhone Safari/18', 'Android Chrome/139'];
 const SITE = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';

@@ -17,6 +17,7 @@
 // started (flood seconds: 0–0.5, 0.5–1, 1–2, 2 until the mitigation, after it).
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { rng } from '../rng.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const arg = (name, dflt) => {
@@ -31,16 +32,6 @@ const o = {
 const dist = process.env.BULWARK_DIST ?? join(here, '..', '..', '..', 'dist', 'src');
 const { upstreamGate, siteLimitsSchema } = await import(pathToFileURL(join(dist, 'proxy', 'limits.js')).href);
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A binary min-heap of [time, seq, fn, arg]. */
 class Events {
