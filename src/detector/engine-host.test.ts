@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAwsError } from '../errors/index.js';
 import type { RequestContext } from '../http/index.js';
 import { MemoryBackend } from '../storage/index.js';
 import { DetectionEngine, findingTypeInfo } from './detections/index.js';
 import { EngineHost, type HostRequest } from './engine-host.js';
 import { GuardDuty, type EngineLike } from './guardduty.js';
 import { guardDutyService } from './service.js';
-import { CountingEngine } from './testing.js';
+import { CountingEngine, code } from './testing.js';
 import type { DetectionContext } from './types.js';
 
 const ACCOUNT = '000000000000';
@@ -73,15 +72,6 @@ const rec = (eventID: string, eventName: string, ip = '198.51.100.1'): Record<st
 const until = async (cond: () => boolean | Promise<boolean>): Promise<void> => {
   for (let i = 0; i < 200 && !(await cond()); i++) await new Promise((r) => setTimeout(r, 5));
 };
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    return isAwsError(e) ? e.code : String(e);
-  }
-}
-
 describe('detection thread', () => {
   it('gives the same ingestion results and findings as in process (all modules, the Stratus files)', async () => {
     const files = readdirSync(STRATUS).filter((f) => f.endsWith('.json')).sort();

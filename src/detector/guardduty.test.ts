@@ -4,13 +4,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAwsError } from '../errors/index.js';
 import { MemoryBackend } from '../storage/index.js';
 import type { RequestContext } from '../http/index.js';
 import { GuardDuty, validateRecord } from './guardduty.js';
 import { Responder, parseGuardDutyConfig, type ActionRecord } from './response.js';
 import { guardDutyService } from './service.js';
-import { CountingEngine } from './testing.js';
+import { CountingEngine, code } from './testing.js';
 
 
 const dir = mkdtempSync(join(tmpdir(), 'bulwark-gd-unit-'));
@@ -22,15 +21,6 @@ function setup(kv = new MemoryBackend(), now = () => new Date('2026-03-01T00:00:
   const ctx = { accountId: '000000000000', region: 'us-east-1', addResource: () => {} } as unknown as RequestContext;
   const call = async (op: string, input: Record<string, unknown> = {}): Promise<Record<string, unknown>> => (await svc.operations[op]?.handler(input, ctx)) as Record<string, unknown>;
   return { gd, svc, call, kv };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'none';
-  } catch (e) {
-    return isAwsError(e) ? e.code : String(e);
-  }
 }
 
 const rec = (eventID: string, eventName: string, ip = '198.51.100.1', eventTime = '2026-02-28T00:00:00Z'): Record<string, unknown> => ({

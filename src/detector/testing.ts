@@ -1,4 +1,5 @@
 /** Test helpers of the detector (not built into dist: tsconfig.build.json excludes testing.ts files). */
+import { isAwsError } from '../errors/index.js';
 import type { EngineLike } from './guardduty.js';
 import type { DetectionContext, DetectorInput, FindingCandidate } from './types.js';
 
@@ -29,5 +30,15 @@ export class CountingEngine implements EngineLike {
   }
   restore(s: unknown): void {
     this.seen = (s as { seen: number }).seen;
+  }
+}
+
+/** The AWS error code a promise rejects with ('none' if it resolves; the message of another error). */
+export async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'none';
+  } catch (e) {
+    return isAwsError(e) ? e.code : String(e);
   }
 }
