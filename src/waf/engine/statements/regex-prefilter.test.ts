@@ -282,3 +282,39 @@ describe('RE2 on a byte string\'s UTF-8 Buffer', () => {
     }), { numRuns: 300 });
   });
 });
+
+describe('web ACLs compiled in one thread', () => {
+  const rule = (name: string, priority: number, pattern: string) => ({
+    Name: name,
+    Priority: priority,
+    Action: { Block: {} },
+    VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: name },
+    Statement: { RegexMatchStatement: { RegexString: pattern, FieldToMatch: { QueryString: {} }, TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }] } },
+  });
+  const spec = (rules: unknown[]) => ({ Name: 'pf', DefaultAction: { Allow: {} }, VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: 'pf' }, Rules: rules });
+  const A = [rule('evil', 0, '(?i)evil\\d+'), rule('free', 1, '^\\d{3}$'), rule('sel', 2, '(?i)union\\s+select')];
+  // B shares two patterns and some literals with A, in another order, plus its own.
+  const B = [rule('sel', 0, '(?i)union\\s+select'), rule('evil', 1, '(?i)evil\\d+'), rule('bash', 2, '(?i)(?:sh|bash)\\s+-c')];
+
+  it('share compiled patterns, RE2.Sets and literal automata (a recompile builds none again), and each evaluates as if compiled alone', () => {
+    const set = vi.spyOn(RE2, 'Set');
+    const a = compileWebAcl(spec(A), deps());
+    const b = compileWebAcl(spec(B), deps());
+    const built = set.mock.calls.length;
+    expect(built).toBe(2); // one set per web ACL: their pattern lists differ
+    const a2 = compileWebAcl(spec(A), deps());
+    const b2 = compileWebAcl(spec(B), deps());
+    expect(set.mock.calls.length).toBe(built);
+    set.mockRestore();
+    const plainA = compileWebAcl(spec(A), deps({ regexPrefilter: false }));
+    const plainB = compileWebAcl(spec(B), deps({ regexPrefilter: false }));
+    const token = fc.constantFrom('evil', 'EVIL', '42', '123', 'union', ' ', '%20', 'select', 'sh', 'bash', ' -c', 'x', '&');
+    fc.assert(fc.property(fc.array(token, { maxLength: 10 }).map((t) => t.join('')), (q) => {
+      const req = request({ queryString: q });
+      // Interleaved: each evaluation's scans use the shared automaton between the others'.
+      const want = [plainA.evaluate(req).terminatingRuleId, plainB.evaluate(req).terminatingRuleId];
+      expect([a.evaluate(req).terminatingRuleId, b.evaluate(req).terminatingRuleId]).toEqual(want);
+      expect([b2.evaluate(req).terminatingRuleId, a2.evaluate(req).terminatingRuleId]).toEqual([want[1], want[0]]);
+    }), { numRuns: 500 });
+  });
+});

@@ -253,6 +253,46 @@ function subject(scan: GroupScan, values: readonly string[], v: number): string 
 }
 
 /**
+ * Compile artifacts shared by every web ACL compiled in this thread, by their inputs: a web ACL is
+ * compiled again after any change to the WAF's entities (Shield's mitigation IP sets, GuardDuty's
+ * blocked addresses, an operator's update), and with the managed rule groups building the RE2.Sets
+ * and the literal automaton again was over half of the recompile (~0.4 s on a 2-core machine,
+ * during which the data plane's event loop waits). An RE2.Set is immutable once built; a
+ * LiteralAutomaton's scratch and memo are only used within one synchronous scan, whose result is
+ * read before any other scan, so one instance serves every web ACL. Cleared when full.
+ */
+const SETS = new Map<string, PatternSet | null>();
+const AUTOMATA = new Map<string, LiteralAutomaton>();
+const SHARED_MAX = 1024;
+
+/** The RE2.Set of `patterns` (null when RE2.Set does not take one of them: each candidate then runs its own regex). */
+function patternSet(patterns: readonly string[]): PatternSet | null {
+  const key = JSON.stringify(patterns);
+  let set = SETS.get(key);
+  if (set !== undefined) return set;
+  try {
+    set = new RE2.Set(patterns as string[]) as PatternSet;
+  } catch {
+    set = null;
+  }
+  if (SETS.size >= SHARED_MAX) SETS.clear();
+  SETS.set(key, set);
+  return set;
+}
+
+/** The automaton of `literals`, in this order (their ids are their indexes). */
+function literalAutomaton(literals: readonly string[]): LiteralAutomaton {
+  const key = JSON.stringify(literals);
+  let a = AUTOMATA.get(key);
+  if (a === undefined) {
+    a = new LiteralAutomaton(literals);
+    if (AUTOMATA.size >= SHARED_MAX) AUTOMATA.clear();
+    AUTOMATA.set(key, a);
+  }
+  return a;
+}
+
+/**
  * The patterns that inspect one (field, chain) cache key: their clauses, and an RE2.Set of all of
  * them. Per value, the literal scan rules most patterns out; when two or more remain candidates,
  * one RE2.Set pass decides every pattern of the group at once instead of one regex run each.
@@ -352,13 +392,7 @@ export class PrefilterGroup {
     this.alwaysList = Int32Array.from(this.patternClauses.flatMap((cl, p) => (cl.length === 0 ? [p] : [])));
     this.left = new Int32Array(this.patterns.length);
     this.leftStamp = new Int32Array(this.patterns.length);
-    if (this.patterns.length >= 2) {
-      try {
-        this.set = new RE2.Set(this.patterns) as PatternSet;
-      } catch {
-        this.set = null; // a pattern RE2.Set does not take: every candidate runs its own regex
-      }
-    }
+    if (this.patterns.length >= 2) this.set = patternSet(this.patterns);
     this.automaton = automaton;
   }
 
@@ -533,7 +567,7 @@ export class RegexPrefilters {
   /** Builds the automaton over every literal and seals the groups; patterns can no longer be added. */
   seal(): void {
     if (this.automatonRef !== null) return;
-    const automaton = new LiteralAutomaton([...this.litIds.keys()]);
+    const automaton = literalAutomaton([...this.litIds.keys()]);
     for (const g of this.groups.values()) g.seal(automaton, this.litIds);
     this.automatonRef = automaton;
   }
