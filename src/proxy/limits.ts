@@ -550,6 +550,12 @@ function onTrackedClose(this: Socket): void {
 export interface GateWaiter {
   /** Called once a slot is granted. */
   grant(): void;
+  /**
+   * Optional, asked just before a slot would be granted: false when the waiter no longer wants it
+   * (it was answered otherwise, e.g. blocked by a web ACL that changed while it waited); the gate
+   * then drops it and offers the slot to the next waiter.
+   */
+  recheck?(): boolean;
   /** Called when the wait timed out, or a waiter was displaced from a full queue (answer 503). */
   timeout(): void;
   /** True once the waiter was withdrawn ({@link UpstreamGate.withdraw}): the client went away while waiting. */
@@ -1165,6 +1171,7 @@ export class UpstreamGate {
         this.dead--;
         continue;
       }
+      if (w.recheck !== undefined && !w.recheck()) continue;
       if (this.limitF !== undefined) {
         this.integrate(nowMs);
         if (this.inFlight >= this.peak) this.peak = this.inFlight + 1;

@@ -148,6 +148,8 @@ class Exchange implements Dispatcher.DispatchHandler, GateWaiter {
   slot = false;
   /** The upstream request while it waits in the gate's queue (undefined once granted, timed out or withdrawn). */
   pending: Dispatcher.DispatchOptions | undefined;
+  /** An allowed request queued at the gate: its WAF record waits until it leaves the queue (see {@link SiteProxy.leaveQueue}). */
+  unrecorded = false;
 
   constructor(
     readonly proxy: SiteProxy,
@@ -163,15 +165,26 @@ class Exchange implements Dispatcher.DispatchHandler, GateWaiter {
     return this.pending === undefined;
   }
 
+  /** Asked by the gate just before a slot is granted: false when the request was answered otherwise (see {@link SiteProxy.leaveQueue}). */
+  recheck(): boolean {
+    const opts = this.pending;
+    this.pending = undefined;
+    if (!this.proxy.leaveQueue(this, true)) return false;
+    this.pending = opts;
+    return true;
+  }
+
   grant(): void {
     this.slot = true;
     const opts = this.pending as Dispatcher.DispatchOptions;
     this.pending = undefined;
+    this.proxy.leaveQueue(this, false);
     this.proxy.dispatch(this, opts);
   }
 
   timeout(): void {
     this.pending = undefined;
+    this.proxy.leaveQueue(this, false);
     if (this.body) this.body.destroy();
     this.proxy.shed(this);
   }
@@ -583,9 +596,19 @@ export class SiteProxy {
     x.decision = decision;
     switch (decision.action) {
       case 'ALLOW':
-        this.record(x);
         this.forward(x, decision.insertHeaders);
+        // Queued at the upstream gate: recorded when it leaves the queue, with the decision then.
+        if (x.pending !== undefined) x.unrecorded = true;
+        else this.record(x);
         return;
+      default:
+        this.respond(x, decision);
+    }
+  }
+
+  /** Records and answers a BLOCK, CAPTCHA or CHALLENGE decision. */
+  private respond(x: Exchange, decision: WafDecision): void {
+    switch (decision.action) {
       case 'BLOCK': {
         const cr = decision.customResponse;
         x.responseCode = cr ? cr.statusCode : null;
@@ -605,6 +628,8 @@ export class SiteProxy {
         this.custom(x, status, [['x-amzn-waf-action', kind], ['cache-control', 'no-store, max-age=0']], 'text/html; charset=utf-8', page);
         return;
       }
+      default:
+        return;
     }
   }
 
@@ -774,7 +799,44 @@ export class SiteProxy {
   withdraw(x: Exchange): void {
     if (x.pending === undefined) return;
     x.pending = undefined;
+    this.leaveQueue(x, false);
     (this.gate as UpstreamGate).withdraw();
+  }
+
+  /**
+   * An allowed request leaves the gate's queue: about to be granted a slot (`evaluate`), granted,
+   * timed out or withdrawn. About to be granted, and the site's web ACL changed while it waited
+   * (Shield placed a mitigation rule, an operator updated the ACL), the request is evaluated again
+   * by the ACL now in force and goes upstream only if that still allows it: otherwise it gets that
+   * decision's response and the gate hands the slot to the next waiter, so a flood queued before a
+   * mitigation does not keep reaching the upstream after it. The request's WAF record (metrics,
+   * samples, log) is written here, once, with the decision applied. Returns true when the request
+   * goes upstream.
+   *
+   * The second evaluation counts the request again in rate-based rules of the new ACL; only
+   * requests queued across an ACL change are evaluated twice.
+   */
+  leaveQueue(x: Exchange, evaluate: boolean): boolean {
+    if (!x.unrecorded) return true;
+    x.unrecorded = false;
+    const now = evaluate ? this.services.acls.forSite(this.site.name) : undefined;
+    if (now !== undefined && now !== x.protection && x.inspected !== undefined) {
+      let d: WafDecision | undefined;
+      try {
+        d = now.acl.evaluate(x.inspected);
+      } catch (e) {
+        this.emit({ site: this.site.name, kind: 'engine-error', requestId: x.requestId, error: e as Error });
+      }
+      if (d !== undefined && d.action !== 'ALLOW') {
+        x.protection = now;
+        x.decision = d;
+        if (x.body) x.body.destroy();
+        this.respond(x, d);
+        return false;
+      }
+    }
+    this.record(x);
+    return true;
   }
 
   /** Returns an exchange's upstream slot (idempotent); `ok`: the upstream answered it successfully (the gate learns its source). */
