@@ -33,6 +33,8 @@ export interface DetectionConfig {
   readonly dominantShare: number;
   /** Consecutive suspicious ticks before an attack is declared. */
   readonly confirmTicks: number;
+  /** Seconds of the short window also judged before an attack (0: only the `detectSeconds` window). */
+  readonly fastSeconds: number;
   /** Calm seconds before an attack ends. */
   readonly holdSeconds: number;
   /** Baseline adaptation time constant. */
@@ -53,6 +55,7 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   distanceThreshold: 0.5,
   dominantShare: 0.8,
   confirmTicks: 2,
+  fastSeconds: 1,
   holdSeconds: 60,
   tauSeconds: 3600,
   connectionFloorPerSec: 20,
@@ -267,6 +270,17 @@ export class AttackDetector {
         v = fv;
       }
     }
+    // The short window (the last `fastSeconds` complete seconds and the part of the current one):
+    // a flood many times the baseline crosses the rate threshold here well before the longer
+    // window's average does. Same threshold and composition tests; the confirmation below is the same.
+    if (!s.attack && !v.suspicious && c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds) {
+      const short = s.traffic.window(now, c.fastSeconds, true);
+      const sv = this.judge(s, short);
+      if (sv.suspicious) {
+        w = short;
+        v = sv;
+      }
+    }
     if (full) s.verdict = v;
     if (!s.attack) {
       if (!v.suspicious) s.suspiciousSince = -1;
@@ -330,6 +344,10 @@ export class AttackDetector {
     for (const current of [false, true]) {
       const t = s.traffic.totals(now, c.detectSeconds, current);
       if (!(t.seconds > 0 && t.total / t.seconds <= threshold && t.connections / t.seconds <= c.connectionFloorPerSec)) return false;
+    }
+    if (c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds) {
+      const t = s.traffic.totals(now, c.fastSeconds, true);
+      if (t.seconds > 0 && (t.total / t.seconds > threshold || t.connections / t.seconds > c.connectionFloorPerSec)) return false;
     }
     return true;
   }
