@@ -14,6 +14,9 @@
 //                                                  [--no-adaptive (limits.adaptiveConcurrency: false)]
 //                                                  [--no-priority (limits.maxEstablishedSources: 0, the gate without
 //                                                   priority of established clients, for before/after runs)]
+//                                                  [--timeline (Bulwark: every 250 ms of the flood's first 8 s, the
+//                                                   node's event-loop delay, upstream gauges and each process's CPU,
+//                                                   and each slow legitimate request of those seconds)]
 // BULWARK_DIST=<dir> runs another compiled tree (default dist/src).
 // Roles (internal): --upstream <busyMs>, --legit <port> <clients>, --flood <port> <bots> <rps>.
 import { fork, spawn } from 'node:child_process';
@@ -111,6 +114,8 @@ function phaseStats() {
           if (ms > slow) perSecond[k]++;
         }
         out.floodSplit.slowPerSecond = perSecond;
+        // --timeline: each slow request of the flood's first 8 s, [start (ms into the flood), latency ms].
+        if (m.timeline) out.floodSplit.slowFirst8s = timed.filter((x) => x[1] > slow && x[0] - first < 8000).map((x) => [Math.round(x[0] - first), Math.round(x[1])]).sort((a, b) => a[0] - b[0]);
       }
       process.send({ report: out });
     }
@@ -209,7 +214,7 @@ function child(args) {
 function report(p, split) {
   return new Promise((res) => {
     p.once('message', (m) => res(m.report));
-    p.send({ report: true, split });
+    p.send({ report: true, split, timeline: process.argv.includes('--timeline') });
   });
 }
 
@@ -276,7 +281,9 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
     '    minPrefixSources: 4',
     '',
   ].join('\n'));
-  const proc = spawn(process.execPath, [join(dist, 'cli/bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile], {
+  // BENCH_NODE_ARGS: extra node flags for the Bulwark node (as in bench/lib.mjs), e.g. `--cpu-prof`.
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const proc = spawn(process.execPath, [...extra, join(dist, 'cli/bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile], {
     env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: process.env.FLOOD_LOG_LEVEL ?? 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -292,7 +299,8 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
   const waf = new WAFV2Client(cfg);
   const siteArn = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';
   const gauges = () => gateGauges(endpoint);
-  if (!withShield) return { proc, port, gauges };
+  const lag = () => eventLoopLag(endpoint);
+  if (!withShield) return { proc, port, gauges, lag };
   const acl = (await waf.send(new CreateWebACLCommand({
     Name: 'shop', Scope: 'REGIONAL', DefaultAction: { Allow: {} }, Rules: [],
     VisibilityConfig: { SampledRequestsEnabled: true, CloudWatchMetricsEnabled: true, MetricName: 'shop' },
@@ -302,7 +310,7 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
   await shield.send(new CreateProtectionCommand({ Name: 'shop', ResourceArn: siteArn }));
   await shield.send(new EnableApplicationLayerAutomaticResponseCommand({ ResourceArn: siteArn, Action: { Block: {} } }));
   return {
-    proc, port, gauges,
+    proc, port, gauges, lag,
     attacks: async () => (await shield.send(new ListAttacksCommand({ ResourceArns: [siteArn] }))).AttackSummaries ?? [],
     mitigated: async () => ((await waf.send(new GetWebACLCommand({ Name: 'shop', Scope: 'REGIONAL', Id: acl.Id }))).WebACL.Rules ?? []).some((r) => r.Name.startsWith('ShieldMitigationRuleGroup_')),
   };
@@ -327,6 +335,18 @@ async function gateGauges(endpoint) {
   }
 }
 
+/** The node's event-loop delay since the previous scrape (max and p99, ms) and its upstream gauges. */
+async function eventLoopLag(endpoint) {
+  try {
+    const text = await (await fetch(`${endpoint}/_bulwark/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    const num = (re) => { const m = re.exec(text); return m ? Math.round(Number(m[1]) * 1e4) / 10 : undefined; };
+    const gauge = (state) => { const m = new RegExp(`^bulwark_proxy_upstream_requests\\{[^}]*state="${state}"[^}]*\\} (\\d+)`, 'm').exec(text); return m ? Number(m[1]) : undefined; };
+    return { lagMaxMs: num(/^bulwark_process_nodejs_eventloop_lag_max_seconds (\S+)/m), lagP99Ms: num(/^bulwark_process_nodejs_eventloop_lag_p99_seconds (\S+)/m), inFlight: gauge('in_flight'), queued: gauge('queued') };
+  } catch {
+    return {};
+  }
+}
+
 function slowhttptest(port, mode, seconds) {
   if (!existsSync('/usr/bin/slowhttptest')) return undefined;
   // -H slowloris (slow headers), -B slow POST body; 400 connections opened at 200/s.
@@ -347,6 +367,27 @@ async function scenario(name, target, o) {
   const u0 = usage(target.pid);
   setPhase('flood');
   const floodStart = Date.now();
+  // --timeline: every 250 ms of the flood's first 8 s, the target's event-loop delay (max since the
+  // previous sample: prom-client resets its histogram on each scrape), its upstream gauges and the
+  // CPU share of each process since the previous sample. Scraping costs the target a little CPU, so
+  // it is off by default.
+  const timeline = process.argv.includes('--timeline') && target.lag ? [] : undefined;
+  const pids = { target: target.pid, upstream: o.upstreamPid, legit: legitP.pid, flood: floodP.pid };
+  let prevCpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, usage(pid).cpu]));
+  let prevT = Date.now();
+  const sampleTimeline = async () => {
+    const lag = await target.lag();
+    const now = Date.now();
+    const cpu = {};
+    for (const [k, pid] of Object.entries(pids)) {
+      const c = usage(pid).cpu;
+      cpu[k] = Math.round((100 * (c - prevCpu[k])) / Math.max(0.001, (now - prevT) / 1000)) / 100;
+      prevCpu[k] = c;
+    }
+    prevT = now;
+    timeline.push({ t: now - floodStart, ...lag, cpu });
+  };
+  if (timeline) res.timeline = timeline;
   const modes = ['same-url', 'random-url', 'cache-bust'];
   let rssMax = 0;
   for (let m = 0; m < modes.length; m++) {
@@ -354,6 +395,7 @@ async function scenario(name, target, o) {
     const until = floodStart + ((m + 1) * o.flood * 1000) / modes.length;
     while (Date.now() < until) {
       rssMax = Math.max(rssMax, usage(target.pid).rss);
+      if (timeline && Date.now() - floodStart < 8000) await sampleTimeline();
       if (target.attacks && res.detectMs === undefined && (await target.attacks()).length > 0) res.detectMs = Date.now() - floodStart;
       if (target.mitigated && res.mitigateMs === undefined && (await target.mitigated())) res.mitigateMs = Date.now() - floodStart;
       await sleep(250);
@@ -467,7 +509,7 @@ async function main() {
   try {
     const bw = await startBulwarkSite(join(dir, 'bulwark'), upstreamPort, !process.argv.includes('--no-shield'));
     try {
-      results.push(await scenario('Bulwark (Shield automatic response, Block)', { ...bw, pid: bw.proc.pid }, o));
+      results.push(await scenario('Bulwark (Shield automatic response, Block)', { ...bw, pid: bw.proc.pid }, { ...o, upstreamPid: up.pid }));
     } finally {
       await stop(bw.proc);
     }
@@ -475,7 +517,7 @@ async function main() {
       mkdirSync(join(dir, 'nginx'), { recursive: true });
       const ng = await startNginx(join(dir, 'nginx'), upstreamPort);
       try {
-        results.push(await scenario('nginx (limit_req 10r/s burst 20, limit_conn 10 per address)', { port: ng.port, pid: ng.proc.pid }, o));
+        results.push(await scenario('nginx (limit_req 10r/s burst 20, limit_conn 10 per address)', { port: ng.port, pid: ng.proc.pid }, { ...o, upstreamPid: up.pid }));
       } finally {
         await stop(ng.proc);
       }
