@@ -59,7 +59,12 @@ export class ShieldController {
   private proxyEvents = false;
   private readonly onRequest = (m: unknown): void => {
     const e = m as ProxyRequestEvent;
-    this.proxyEvents = true;
+    if (!this.proxyEvents) {
+      this.proxyEvents = true;
+      // The fallback is not needed any more: without it, a proxy builds a WAF log record per
+      // request only when logging or another subscriber (GuardDuty) wants one.
+      diagnostics_channel.unsubscribe(WAF_LOG_CHANNEL, this.onWafLog);
+    }
     // Published on completion with the arrival time: a request that waited longer than the detection
     // window (a saturated upstream) still counts, in the oldest second the next evaluation reads.
     const oldest = Date.now() - (this.detector.config.detectSeconds - 1) * 1000;
@@ -101,6 +106,7 @@ export class ShieldController {
     if (this.timer) return;
     await this.o.store.load();
     await this.closeLeftovers();
+    this.proxyEvents = false;
     diagnostics_channel.subscribe(PROXY_REQUEST_CHANNEL, this.onRequest);
     diagnostics_channel.subscribe(PROXY_CONNECTION_CHANNEL, this.onConnection);
     diagnostics_channel.subscribe(WAF_LOG_CHANNEL, this.onWafLog);

@@ -1,0 +1,39 @@
+import diagnostics_channel from 'node:diagnostics_channel';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PROXY_REQUEST_CHANNEL } from '../proxy/index.js';
+import { wafLogHasSubscribers } from '../proxy/waf-log.js';
+import { ShieldController, type ShieldControllerOptions } from './controller.js';
+
+const SITE = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';
+const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined, info: () => undefined };
+
+function controller(): ShieldController {
+  const o = {
+    store: { load: async () => undefined, attacks: new Map(), putAttack: async () => undefined, protectionFor: () => undefined },
+    placer: { removeStale: async () => 0, remove: async () => undefined, get: () => undefined },
+    logger: quiet,
+    siteArn: () => SITE,
+  } as unknown as ShieldControllerOptions;
+  return new ShieldController(o);
+}
+
+let c: ShieldController | undefined;
+afterEach(async () => {
+  await c?.stop();
+  c = undefined;
+});
+
+describe('ShieldController', () => {
+  it('drops its WAF-log fallback once the proxy publishes request events, so proxies stop building a log record per request for it', async () => {
+    c = controller();
+    await c.start();
+    expect(wafLogHasSubscribers()).toBe(true);
+    diagnostics_channel.channel(PROXY_REQUEST_CHANNEL).publish({ site: 'shop', siteArn: SITE, time: Date.now(), clientIp: '192.0.2.1', method: 'GET', uri: '/', hasQuery: false, status: 200, action: 'ALLOW' });
+    expect(c.detector.baselineOf(SITE)).toBeDefined();
+    expect(wafLogHasSubscribers()).toBe(false);
+    // Started again, it listens to both until the proxy's events come again.
+    await c.stop();
+    await c.start();
+    expect(wafLogHasSubscribers()).toBe(true);
+  });
+});
