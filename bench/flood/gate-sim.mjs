@@ -12,6 +12,8 @@
 // Usage: npx tsc -p tsconfig.build.json && node bench/flood/gate-sim.mjs [--clients 300] [--bots 1024]
 //        [--flood-rps 1000] [--service-ms 2] [--baseline-s 25] [--flood-s 20] [--mitigate-s 2.7] [--seed 1]
 //        [--min-in-flight 8] [--newcomer-share 0.5 (limits.newcomerShare; 1: no reserve)]
+//        [--no-recheck (flood requests queued before the mitigation still go upstream after it, as
+//         before the proxy re-checked queued requests against a changed web ACL)]
 // BULWARK_DIST=<compiled tree> runs another build (default dist/src), e.g. a copy of the previous one.
 // `legitSlowByTime` counts the legitimate requests slower than 2× the baseline p99 by when they
 // started (flood seconds: 0–0.5, 0.5–1, 1–2, 2 until the mitigation, after it).
@@ -28,6 +30,7 @@ const o = {
   clients: arg('clients', 300), bots: arg('bots', 1024), floodRps: arg('flood-rps', 1000), serviceMs: arg('service-ms', 2),
   baselineS: arg('baseline-s', 25), floodS: arg('flood-s', 20), mitigateS: arg('mitigate-s', 2.7), seed: arg('seed', 1),
   minInFlight: arg('min-in-flight', 8), newcomerShare: arg('newcomer-share', undefined),
+  recheck: !process.argv.includes('--no-recheck'),
 };
 const dist = process.env.BULWARK_DIST ?? join(here, '..', '..', '..', 'dist', 'src');
 const { upstreamGate, siteLimitsSchema } = await import(pathToFileURL(join(dist, 'proxy', 'limits.js')).href);
@@ -134,6 +137,19 @@ function simulate(priority, adaptive) {
       r.cancelled = true;
       if (!r.answered) finish(r, 503);
     };
+    // As the proxy does since the web ACL re-check at the gate: a flood request still queued when the
+    // mitigation is in place is blocked by it instead of taking the slot (--no-recheck: as before;
+    // a tree whose gate does not ask recheck() ignores it).
+    if (o.recheck) {
+      r.recheck = () => {
+        if (legit || now < mitigatedAt) return true;
+        r.cancelled = true;
+        stats.attack.n++;
+        stats.attack.blocked++;
+        r.answered = true;
+        return false;
+      };
+    }
     const res = gate.acquire(r, now);
     if (res === 'go') {
       r.cancelled = true;
