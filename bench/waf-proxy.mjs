@@ -84,7 +84,9 @@ async function startNode(upstream, workers) {
   const configFile = join(dir, 'bulwark.yaml');
   writeFileSync(configFile, `sites:\n  - name: bench\n    listen: 127.0.0.1:${port}\n    upstream: ${upstream}\n`);
   const creds = { accessKeyId: 'AKIABENCHMARK0000001', secretAccessKey: 'bench-secret-key-0123456789abcdefghijklmn' };
-  const proc = spawn(process.execPath, [join(dist, 'cli', 'bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile, '--data-plane-workers', String(workers)], {
+  // BENCH_NODE_ARGS: extra node flags for the Bulwark node (as in bench/lib.mjs), e.g. `--cpu-prof`.
+  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+  const proc = spawn(process.execPath, [...extra, join(dist, 'cli', 'bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile, '--data-plane-workers', String(workers)], {
     env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
