@@ -5,8 +5,10 @@
 // disturbs far less than req/s. Several builds alternate in one process: copy the old build first
 // (`mkdir /tmp/before && cp -r dist package.json /tmp/before/ && ln -s $PWD/node_modules /tmp/before/`;
 // the same copy serves `BULWARK_DIST=/tmp/before/dist/src node bench/kms.mjs`).
-// Usage: npm run build && node bench/audit-append.mjs [--builds /tmp/before/dist,dist] [--records 4000] [--rounds 3] [--conc 1,2,8,32] [--trails t1] [--sink]
+// Usage: npm run build && node bench/audit-append.mjs [--builds /tmp/before/dist,dist] [--records 4000] [--rounds 3] [--conc 1,2,8,32] [--trails t1] [--sink] [--lookup]
 // Prints, besides process CPU per record, the main thread's and the busiest other thread's (the writer).
+// --lookup: afterwards, also reads every record back through LookupEvents pages of 50 (newest first,
+// no attribute, from a freshly loaded store) and prints the CPU per record read.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +26,7 @@ const trails = strArg('trails', '') ? strArg('trails', '').split(',') : [];
 // --sink: time the whole per-call path (CloudTrail record built from the call event, JSON, append)
 // instead of only append.
 const sink = process.argv.includes('--sink');
+const lookup = process.argv.includes('--lookup');
 
 /** CPU ns of each thread of this process (Linux schedstat; empty elsewhere). */
 function threadNs() {
@@ -40,8 +43,8 @@ const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0b1f7e0e-2c55-4a4e-9a53-3a
 
 async function loadBuild(dist) {
   const imp = (p) => import(join(dist, 'src', p));
-  const [audit, barrier, sqlite, events] = await Promise.all([imp('audit/index.js'), imp('barrier/index.js'), imp('storage/sqlite.js'), imp('events/index.js')]);
-  return { dist, audit, barrier, sqlite, events };
+  const [audit, barrier, sqlite, events, lookupMod] = await Promise.all([imp('audit/index.js'), imp('barrier/index.js'), imp('storage/sqlite.js'), imp('events/index.js'), imp('audit/lookup.js')]);
+  return { dist, audit, barrier, sqlite, events, lookupEvents: lookupMod.lookupEvents };
 }
 
 /** A KMS Encrypt call by the root user, as the API server reports it. */
@@ -103,7 +106,24 @@ async function run(b, conc) {
       else otherNs = Math.max(otherNs, d);
     }
     const rows = (await backend.list('audit/')).length;
-    return { cpuUsPerRecord: (cpu.user + cpu.system) / records, mainUsPerRecord: mainNs / 1000 / records, writerUsPerRecord: otherNs / 1000 / records, recordsPerSec: records / wall, backendBatchesPerRecord: batches / records, rowsPerRecord: rows / records };
+    let lookupUsPerRecord;
+    if (lookup) {
+      const reader = new b.audit.EventStore(seal.barrier);
+      await reader.load();
+      const now = new Date(t0 + records);
+      const l0 = process.cpuUsage();
+      let read = 0;
+      let token;
+      do {
+        const page = await b.lookupEvents(reader, { StartTime: new Date(t0 - 1000), EndTime: now, MaxResults: 50, ...(token ? { NextToken: token } : {}) }, now);
+        read += page.Events.length;
+        token = page.NextToken;
+      } while (token);
+      const l = process.cpuUsage(l0);
+      if (read !== records) throw new Error(`lookup read ${read} of ${records} records`);
+      lookupUsPerRecord = (l.user + l.system) / read;
+    }
+    return { lookupUsPerRecord, cpuUsPerRecord: (cpu.user + cpu.system) / records, mainUsPerRecord: mainNs / 1000 / records, writerUsPerRecord: otherNs / 1000 / records, recordsPerSec: records / wall, backendBatchesPerRecord: batches / records, rowsPerRecord: rows / records };
   } finally {
     await backend.close();
     rmSync(dir, { recursive: true, force: true });
@@ -134,6 +154,7 @@ for (const [k, xs] of all) {
     recordsPerSec: Math.round(median(xs.map((x) => x.recordsPerSec))),
     backendBatchesPerRecord: Number(median(xs.map((x) => x.backendBatchesPerRecord)).toFixed(3)),
     storedRowsPerRecord: Number(median(xs.map((x) => x.rowsPerRecord)).toFixed(2)),
+    ...(lookup ? { lookupUsPerRecord: Number(median(xs.map((x) => x.lookupUsPerRecord)).toFixed(1)) } : {}),
   };
   summary.push(s);
   console.log(JSON.stringify(s));

@@ -33,12 +33,45 @@ describe('EventStore group commit', () => {
     const items = Array.from({ length: 100 }, (_, i) => rec(i));
     await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime())));
     expect(kv.batches.length).toBeLessThanOrEqual(2);
-    const keys = await kv.list('audit/events/');
-    expect(keys).toHaveLength(100);
+    // One group row per commit group, named by its newest record's millisecond.
+    const rows = await kv.list('audit/recs/');
+    expect(rows).toHaveLength(kv.batches.length);
+    expect(rows.at(-1)?.slice('audit/recs/'.length, 'audit/recs/'.length + 16)).toBe(String(Date.UTC(2024, 4, 1, 12, 0, 0, 99)).padStart(16, '0'));
+    expect(await kv.list('audit/events/')).toEqual([]);
     for (const { e } of items) {
       const json = await store.getJson(`${String(e.time.getTime()).padStart(16, '0')}/${e.eventId}`);
       expect(JSON.parse(json as string).eventID).toBe(e.eventId);
     }
+  });
+
+  it('stores a group as one length-prefixed row of its records, found from their keys by a fresh store', async () => {
+    const kv = new CountingKV();
+    const store = new EventStore(kv);
+    await store.load();
+    const items = Array.from({ length: 3 }, (_, i) => rec(i));
+    const jsons = items.map(({ r }) => JSON.stringify(r));
+    await Promise.all(items.map(({ e, r }, i) => store.append(r, jsons[i] as string, e.time.getTime())));
+    const [row] = await kv.list('audit/recs/');
+    // version 1 | count | (length | JSON) per record, in append order
+    const parts = [Buffer.from([1, 0, 0, 0, 3])];
+    for (const j of jsons) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(Buffer.byteLength(j));
+      parts.push(len, Buffer.from(j));
+    }
+    expect(await kv.get(row as string)).toEqual(Buffer.concat(parts));
+    const keys = items.map(({ e }) => `${String(e.time.getTime()).padStart(16, '0')}/${e.eventId}`);
+    // Another node knows nothing of the group: it finds the records through the pending row, and
+    // after compaction through the directory row of their second.
+    const other = new EventStore(kv);
+    await other.load(); // compacts
+    expect(await kv.list('audit/pending/')).toEqual([]);
+    expect(await kv.list('audit/dir/')).toHaveLength(1);
+    const third = new EventStore(kv);
+    await third.load();
+    for (const [i, k] of keys.entries()) expect(await third.getJson(k)).toBe(jsons[i]);
+    expect(await third.getJson(`${String(Date.UTC(2024, 4, 1, 12, 0, 0, 1)).padStart(16, '0')}/${items[0]?.e.eventId}`)).toBeUndefined();
+    expect(await third.getJson('0000000000000001/nope')).toBeUndefined();
   });
 
   it('batches appends that arrive while a write is in flight into the next single batch', async () => {
@@ -62,11 +95,11 @@ describe('EventStore group commit', () => {
     const items = Array.from({ length: 20 }, (_, i) => rec(i));
     const results = await Promise.allSettled(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime())));
     expect(results.every((x) => x.status === 'rejected')).toBe(true);
-    expect(await kv.list('audit/events/')).toHaveLength(0);
+    expect(await kv.list('audit/recs/')).toHaveLength(0);
     kv.fail = false;
     const ok = rec(99);
     await store.append(ok.r, JSON.stringify(ok.r), ok.e.time.getTime());
-    expect(await kv.list('audit/events/')).toHaveLength(1);
+    expect(await kv.list('audit/recs/')).toHaveLength(1);
   });
 
   it('rejects appends before load', async () => {
@@ -98,6 +131,39 @@ describe('EventStore group commit', () => {
     expect(keys.join('\n')).not.toContain('AKIAALICE');
   });
 
+  it("indexes each of a record's attribute values once, however many resources carry it", async () => {
+    const kv = new MemoryBackend();
+    const store = new EventStore(kv);
+    await store.load();
+    await store.close(); // no background compaction: the pending rows are read below
+    const keyArn = (n: number) => `arn:aws:kms:us-east-1:${ACCOUNT}:key/1111aaaa-12ab-34cd-56ef-12345678900${n}`;
+    const cases = [
+      [],
+      [{ arn: keyArn(1), type: 'AWS::KMS::Key' }],
+      [{ arn: keyArn(1), type: 'AWS::KMS::Key' }, { arn: keyArn(2), type: 'AWS::KMS::Key' }, { arn: keyArn(1), type: 'AWS::KMS::Key' }],
+      [{ arn: 'plain-name' }, { arn: `arn:aws:iam::${ACCOUNT}:user/Carol`, type: 'AWS::IAM::User' }],
+    ];
+    for (const [i, resources] of cases.entries()) {
+      const e = apiEvent({ time: new Date(Date.UTC(2024, 4, 1, 12, 0, i)), resources });
+      const r = toCloudTrailRecord(e, ACCOUNT);
+      await store.append(r, JSON.stringify(r), e.time.getTime());
+      // Twice, the second time from the cache of resource prefixes.
+      await store.append(r, JSON.stringify(r), e.time.getTime());
+    }
+    const rows = await kv.list('audit/pending/');
+    expect(rows).toHaveLength(2 * cases.length);
+    for (const [i, row] of rows.entries()) {
+      const text = (await kv.get(row))?.toString('utf8') ?? '';
+      const lines = text.slice(text.indexOf('\n\n') + 2).split('\n');
+      // One record per group: each row lists it once.
+      expect(lines.map((l) => l.split('\t')[1])).toEqual(lines.map(() => '0'));
+      const prefixes = lines.map((l) => l.split('\t')[0]);
+      const e = apiEvent({ resources: cases[Math.floor(i / 2)] as { arn: string; type?: string }[] });
+      const expected = store.attributeValues(toCloudTrailRecord(e, ACCOUNT)).filter(([a]) => a !== 'EventId').map(([a, v]) => `audit/idx/${a}/${store.tag(a, v)}/`);
+      expect(prefixes.sort()).toEqual(expected.sort());
+    }
+  });
+
   it('writes one pending row per commit group and merges groups into shared index and outbox rows', async () => {
     const kv = new CountingKV();
     const store = new EventStore(kv);
@@ -108,7 +174,7 @@ describe('EventStore group commit', () => {
       return { e, r: toCloudTrailRecord(e, ACCOUNT) };
     });
     await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
-    expect(kv.batches).toEqual([40 + 1]); // records and one pending row
+    expect(kv.batches).toEqual([1 + 1]); // one group row and one pending row
     // Found before compaction (from the pending row), and after it (from the index rows).
     const q = { startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'Username' as const, value: 'Alice' }, limit: 50 };
     const { keys } = await store.scan(q);
@@ -124,7 +190,7 @@ describe('EventStore group commit', () => {
     }
     kv.batches = [];
     await store.compact();
-    expect(kv.batches).toEqual([5 + 1 + 1 + 3]); // five index rows, one outbox row, one manifest, three pending rows deleted
+    expect(kv.batches).toEqual([1 + 5 + 1 + 1 + 3]); // a directory row, five index rows, one outbox row, one manifest, three pending rows deleted
     const after = await store.scan(q);
     expect(after.keys).toHaveLength(46);
     expect(after.keys.slice(6)).toEqual(keys);
@@ -260,9 +326,9 @@ describe('EventStore group commit', () => {
     const before = (await kv.list('audit/')).length;
     expect(await store.purge(now)).toBe(1);
     const keys = await kv.list('audit/');
-    expect(keys.filter((k) => k.startsWith('audit/events/'))).toHaveLength(1);
-    // The old record's five index rows, outbox row and manifest are gone with it.
-    expect(before - keys.length).toBe(1 + 5 + 1 + 1);
+    expect(keys.filter((k) => k.startsWith('audit/recs/'))).toHaveLength(1);
+    // The old record's group row, directory row, five index rows, outbox row and manifest are gone with it.
+    expect(before - keys.length).toBe(1 + 1 + 5 + 1 + 1);
     expect(keys.filter((k) => k.startsWith('audit/groups/'))).toHaveLength(1);
     const { keys: found } = await store.scan({ startMs: 0, endMs: now.getTime(), attribute: { key: 'EventName', value: 'Op2' }, limit: 50 });
     expect(found).toHaveLength(1);
@@ -280,11 +346,20 @@ describe('EventStore over the barrier', () => {
       await store.load();
       backend.batches = [];
       const items = Array.from({ length: 30 }, (_, i) => rec(i));
+      const first0 = items[0]?.e.eventId as string;
       await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
       expect(backend.batches.length).toBeLessThanOrEqual(2);
-      const raw = await backend.list('audit/events/');
-      expect(raw).toHaveLength(30);
-      for (const k of raw) expect((await backend.get(k))?.includes(Buffer.from('eventID'))).toBe(false);
+      // One sealed row of records per group (and its pending row): storage sees only ciphertext.
+      const raw = await backend.list('audit/recs/');
+      expect(raw).toHaveLength(backend.batches.length);
+      expect(backend.batches.every((n) => n === 2)).toBe(true);
+      // Event ids are no longer in plaintext keys either (they were: one row per record).
+      expect((await backend.list('audit/')).join('\n')).not.toContain(first0);
+      for (const k of await backend.list('audit/')) {
+        const v = (await backend.get(k)) as Buffer;
+        expect(v.includes(Buffer.from('eventID'))).toBe(false);
+        expect(v.includes(Buffer.from(first0))).toBe(false);
+      }
       const first = items[0] as (typeof items)[number];
       const json = await store.getJson(`${String(first.e.time.getTime()).padStart(16, '0')}/${first.e.eventId}`);
       expect(JSON.parse(json as string).eventID).toBe(first.e.eventId);

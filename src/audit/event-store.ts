@@ -2,42 +2,55 @@
  * Durable event history in the KVStore (the encrypting barrier), with group commit: every append
  * resolves only once its record is written, and appends that arrive while a write is in flight are
  * written together by the next single kv.batch call, so a burst of N calls costs about one fsync.
- * Over the barrier, each record is encrypted when it is appended (Barrier.sealBatch) and the group
- * is written with Barrier.writeSealed, so encryption overlaps the commit in flight.
+ * A commit group's records are ONE row, encrypted once by the barrier: AES-GCM's fixed cost per
+ * value (cipher set-up, tag), not its bytes, was most of the price of a row per record.
  *
  * Layout:
- *   audit/events/<16-digit ms>/<eventId>                 the record's JSON (one row per record)
- *   audit/idx/<Attribute>/<tag>/<16-digit s>/<group>     the event keys (newline-separated) of one
- *                                                        compaction's (earlier: one commit group's)
- *                                                        records with this attribute value in this second
+ *   audit/recs/<16-digit ms>/<group>                     a commit group's records: its newest record's
+ *                                                        millisecond, the group id; the value is
+ *                                                        {@link encodeGroup}'s length-prefixed JSONs
+ *   audit/dir/<16-digit s>/<group>                       the record refs (newline-separated) of one
+ *                                                        compaction's records of this second: every
+ *                                                        record, for lookups without an attribute
+ *                                                        and for finding a record from its key
+ *   audit/idx/<Attribute>/<tag>/<16-digit s>/<group>     likewise, the refs of the records with this
+ *                                                        attribute value in this second
  *   audit/outbox/<trail>/<16-digit s>/<group>            likewise: its records of this second that the
  *                                                        trail must still deliver
- *   audit/groups/<16-digit s>/<group>                    the index rows written for that second and
- *                                                        group (purge deletes them with the records)
- *   audit/pending/<16-digit ms>/<group>                  a commit group not yet compacted: its event
- *                                                        keys and, per index/outbox row prefix, which
- *                                                        of them belong under it
+ *   audit/groups/<16-digit s>/<group>                    the dir, index and outbox rows written for that
+ *                                                        second and group (purge deletes them)
+ *   audit/pending/<16-digit ms>/<group>                  a commit group not yet compacted: its refs and,
+ *                                                        per index/outbox row prefix, which of them
+ *                                                        belong under it
  *   audit/meta/index-key                                 32 random bytes keying the index tags
- * A commit group writes its record rows and ONE pending row; a background compactor (off the
+ * A record's ref is `<16-digit ms>/<eventId>@<loc>`: its event key (what scan() and outbox() return,
+ * and getJson() takes) and where it is stored, `<newest ms - ms, base 36>.<group>.<slot, base 36>`
+ * (the group row follows from it). Refs stay inside this module; the store remembers the locations
+ * of the keys its last lookups and outbox reads returned, and otherwise finds a key through the
+ * directory rows of its second.
+ * A commit group writes its group row and ONE pending row; a background compactor (off the
  * request path, a few times a second or once COMPACT_RECORDS records wait) merges many pending
- * groups into index and outbox rows per attribute value and second, and deletes the pending rows
- * in the same batch (so it is idempotent and resumable: a crash leaves the pending rows, which
- * the next load() compacts). Lookups read the pending rows as well, so a record is found as soon
- * as its append resolved; delivery, purge and dropOutbox compact first. Small groups (commits
- * that finish before many records arrive) used to pay about ten shared rows each; now one.
+ * groups into directory, index and outbox rows per second, and deletes the pending rows in the
+ * same batch (so it is idempotent and resumable: a crash leaves the pending rows, which the next
+ * load() compacts). Lookups read the pending rows as well, so a record is found as soon as its
+ * append resolved; delivery, purge and dropOutbox compact first.
  * Concurrent compaction of one pending row by two nodes can write its entries twice: lookups and
  * the outbox read them once.
  * EventId needs no index: event ids are time-ordered UUIDs ({@link eventIdAt}) whose first 48 bits
- * are the record's millisecond, so the record's key follows from the id. Records whose id does not
- * carry their time (written before this layout) keep a per-record row
- * `audit/idx/EventId/<tag>/<16-digit ms>/<eventId>` with an empty value, still read by lookups.
+ * are the record's millisecond, so the record's key follows from the id (its location: from the
+ * directory rows of that second). An id that does not carry its record's time is indexed like the
+ * other attributes.
+ * Earlier layouts are still read (and purged): `audit/events/<16-digit ms>/<eventId>`, one row per
+ * record holding its JSON, whose refs in index, outbox and pending rows are bare event keys; and
+ * before that, per-record index rows `audit/idx/<Attribute>/<tag>/<16-digit ms>/<eventId>` and
+ * outbox rows with empty values.
  * Keys are stored in plaintext by the barrier, so attribute values (user names, resource ARNs) are
  * not written into them: <tag> is an HMAC-SHA256 of the value under the barrier-encrypted index key.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { eventIdMs } from '../events/index.js';
 import type { BatchOp, KVStore } from '../storage/index.js';
-import { resourceShortName, usernameOf, type CloudTrailRecord } from './record.js';
+import { resourceShortName, usernameOf, type CloudTrailRecord, type RecordResource } from './record.js';
 
 /** The LookupEvents attributes, in the model's spelling. */
 export const LOOKUP_ATTRIBUTES = ['EventId', 'EventName', 'ReadOnly', 'Username', 'ResourceType', 'ResourceName', 'EventSource', 'AccessKeyId'] as const;
@@ -47,7 +60,10 @@ export type LookupAttributeKey = (typeof LOOKUP_ATTRIBUTES)[number];
 /** Default event-history retention (AWS: 90 days). */
 export const DEFAULT_RETENTION_DAYS = 90;
 
+/** Record rows of the layout before group rows (read and purged, no longer written). */
 const EVENTS = 'audit/events/';
+const RECS = 'audit/recs/';
+const DIR = 'audit/dir/';
 const IDX = 'audit/idx/';
 const OUTBOX = 'audit/outbox/';
 const GROUPS = 'audit/groups/';
@@ -62,14 +78,23 @@ const COMPACT_DELAY_MS = 200;
 const COMPACT_MAX_GROUPS = 512;
 const COMPACT_MAX_RECORDS = 8192;
 const INDEX_KEY = 'audit/meta/index-key';
-const EMPTY = Buffer.alloc(0);
-const NO_OPS: readonly BatchOp[] = [];
 /** Timestamps are written as 16 digits; scans start from the 3-digit prefix '000' (ms < 10^13, year 2286). */
 const TIME_DIGITS = 16;
 const ROOT_PREFIX = '000';
 const MAX_MS = 10 ** 13 - 1;
 /** Cached index tags (not EventId: unique values would only churn the cache). */
 const TAG_CACHE_SIZE = 4096;
+/** The first byte of a group row's value. */
+const GROUP_FORMAT = 1;
+/**
+ * Decrypted group rows kept (least recently used out): a LookupEvents page or a log file reads
+ * neighbouring records, mostly of the same few groups (a group row is ~30 KB at 32 records).
+ */
+const GROUP_CACHE_SIZE = 8;
+/** Locations of the keys recent lookups returned (oldest out). */
+const LOCATED_MAX = 4096;
+/** Refs of directory and index rows kept in memory (least recently used rows out): ~3 MB. */
+const ROW_CACHE_REFS = 32768;
 
 /** Options of {@link EventStore.open}. */
 export interface EventStoreOptions {
@@ -79,28 +104,16 @@ export interface EventStoreOptions {
   readonly maxGroupRecords?: number;
 }
 
-/** A store that can encrypt a batch ahead of writing it (the barrier: {@link Barrier.sealBatch}). */
-interface SealingStore<S> {
-  sealBatch(ops: readonly BatchOp[]): S;
-  writeSealed(batches: readonly S[]): Promise<void>;
-}
-
-function sealingStore(kv: KVStore): SealingStore<unknown> | undefined {
-  const s = kv as Partial<SealingStore<unknown>>;
-  return typeof s.sealBatch === 'function' && typeof s.writeSealed === 'function' ? (kv as unknown as SealingStore<unknown>) : undefined;
-}
-
 interface Waiter {
-  /** The record's key suffix. */
-  readonly key: EventKey;
+  /** The record's millisecond and id (its event key, formatted when the group is written). */
+  readonly ms: number;
+  readonly eventId: string;
+  /** The record's JSON. */
+  readonly json: string;
   /** The index-row prefixes (`audit/idx/<Attribute>/<tag>/`) this record belongs under. */
   readonly idx: readonly string[];
   /** Trails that must deliver the record. */
   readonly outbox: readonly string[];
-  /** The record's own operations (empty once sealed). */
-  readonly ops: readonly BatchOp[];
-  /** The store's sealed batch of them, when the store seals ahead (the barrier). */
-  readonly sealed: unknown;
   readonly resolve: () => void;
   readonly reject: (e: unknown) => void;
 }
@@ -123,8 +136,75 @@ function secondOf(ms: number): string {
   return String(ms - (ms % SECOND)).padStart(TIME_DIGITS, '0');
 }
 
-/** The event keys of a group row (a row written before group rows holds none: its key names the record). */
-function rowMembers(rowKey: string, value: Buffer | undefined, base: string): EventKey[] {
+/**
+ * A ref's event key and location (`<delta>.<group>.<slot>`, which never contains '@'); the
+ * location of a bare key (the layout with a row per record) is ''. Event ids are UUIDs.
+ */
+function splitRef(ref: string): [EventKey, string] {
+  const at = ref.lastIndexOf('@');
+  return at < 0 ? [ref, ''] : [ref.slice(0, at), ref.slice(at + 1)];
+}
+
+/** The group row and slot a record's location names, or undefined if it is malformed. */
+function groupSlotOf(k: EventKey, loc: string): { row: string; slot: number } | undefined {
+  const a = loc.indexOf('.');
+  const b = loc.lastIndexOf('.');
+  if (a <= 0 || b <= a + 1 || b === loc.length - 1) return undefined;
+  const delta = parseInt(loc.slice(0, a), 36);
+  const slot = parseInt(loc.slice(b + 1), 36);
+  const ms = eventKeyMs(k);
+  if (!Number.isSafeInteger(delta) || !Number.isSafeInteger(slot) || !Number.isSafeInteger(ms)) return undefined;
+  return { row: RECS + String(ms + delta).padStart(TIME_DIGITS, '0') + '/' + loc.slice(a + 1, b), slot };
+}
+
+/**
+ * A group row's value: `GROUP_FORMAT (1) | count (uint32 BE) | count x (length (uint32 BE) | JSON)`.
+ * `sizes` are the JSONs' UTF-8 byte lengths.
+ */
+function encodeGroup(group: readonly Waiter[], sizes: readonly number[]): Buffer {
+  let total = 5;
+  for (let i = 0; i < sizes.length; i++) total += 4 + (sizes[i] as number);
+  const out = Buffer.allocUnsafe(total);
+  out[0] = GROUP_FORMAT;
+  out.writeUInt32BE(group.length, 1);
+  let pos = 5;
+  for (let i = 0; i < group.length; i++) {
+    out.writeUInt32BE(sizes[i] as number, pos);
+    pos += 4;
+    pos += out.write((group[i] as Waiter).json, pos, 'utf8');
+  }
+  return out;
+}
+
+/** A decoded group row: record i's JSON is `value[starts[i], starts[i] + sizes[i])`. */
+interface GroupRow {
+  readonly value: Buffer;
+  readonly starts: Uint32Array;
+  readonly sizes: Uint32Array;
+}
+
+/** Decodes a group row's value (undefined if it is not one). */
+function decodeGroup(value: Buffer): GroupRow | undefined {
+  if (value.length < 5 || value[0] !== GROUP_FORMAT) return undefined;
+  const n = value.readUInt32BE(1);
+  if (n > (value.length - 5) / 4) return undefined;
+  const starts = new Uint32Array(n);
+  const sizes = new Uint32Array(n);
+  let pos = 5;
+  for (let i = 0; i < n; i++) {
+    if (pos + 4 > value.length) return undefined;
+    const size = value.readUInt32BE(pos);
+    pos += 4;
+    if (pos + size > value.length) return undefined;
+    starts[i] = pos;
+    sizes[i] = size;
+    pos += size;
+  }
+  return { value, starts, sizes };
+}
+
+/** The refs of an index, outbox or directory row (a row of the per-record layout holds none: its key names the record). */
+function rowMembers(rowKey: string, value: Buffer | undefined, base: string): string[] {
   if (value === undefined) return [];
   if (value.length === 0) return [rowKey.slice(base.length)];
   return value.toString('utf8').split('\n');
@@ -134,20 +214,23 @@ function rowMembers(rowKey: string, value: Buffer | undefined, base: string): Ev
 interface OutboxView {
   /** The rows holding each key (two when two nodes compacted the same pending group). */
   readonly rowOf: Map<EventKey, string[]>;
-  readonly members: Map<string, Set<EventKey>>;
+  /** Each row's members: event key -> ref as stored. */
+  readonly members: Map<string, Map<EventKey, string>>;
+  /** Where each key's record is (read by getJson while the records are delivered). */
+  readonly locOf: Map<EventKey, string>;
 }
 
-/** A commit group whose index and outbox rows are not written yet (its `audit/pending/` row). */
+/** A commit group whose directory, index and outbox rows are not written yet (its `audit/pending/` row). */
 interface PendingGroup {
   /** The pending row's key. */
   readonly key: string;
-  /** The group's event keys. */
-  readonly keys: readonly EventKey[];
+  /** The group's refs (bare event keys in pending rows of the per-record layout). */
+  readonly keys: readonly string[];
   /** Row prefix (`audit/idx/<Attribute>/<tag>/` or `audit/outbox/<trail>/`) -> indexes into `keys`. */
   readonly rows: ReadonlyMap<string, readonly number[]>;
 }
 
-/** A pending row's value: the event keys, an empty line, then `<prefix>\t<index>,<index>...` lines. */
+/** A pending row's value: the refs, an empty line, then `<prefix>\t<index>,<index>...` lines. */
 function encodePending(g: PendingGroup): Buffer {
   let text = g.keys.join('\n') + '\n';
   for (const [p, members] of g.rows) text += '\n' + p + '\t' + members.join(',');
@@ -176,13 +259,23 @@ export class EventStore {
   private indexKey: Buffer | undefined;
   private readonly tagCache = new Map<string, string>();
   private readonly prefixCache = new Map<LookupAttributeKey, Map<string, string>>();
-  private readonly sealer: SealingStore<unknown> | undefined;
+  /** resourcePrefixes by `<type>\0<ARN>`. */
+  private readonly resourceCache = new Map<string, readonly string[]>();
   private queue: Waiter[] = [];
   private writing = false;
   /** Group ids: a random prefix per load and a counter. */
   private groupPrefix = randomBytes(6).toString('hex');
   private groupSeq = 0;
   private readonly outboxViews = new Map<string, OutboxView>();
+  /** Locations (see {@link splitRef}) of the keys recent scans returned, oldest first. */
+  private readonly located = new Map<EventKey, string>();
+  /** The locations of the last second {@link locate} read the directory rows of. */
+  private dirSecond: { readonly second: string; readonly locs: ReadonlyMap<EventKey, string> } | undefined;
+  /** Recently read directory and index rows' refs (least recently used first), by row key. */
+  private readonly rowCache = new Map<string, readonly string[]>();
+  private rowCacheRefs = 0;
+  /** Recently read group rows (least recently used first), by row key. */
+  private readonly groupCache = new Map<string, Promise<GroupRow | undefined>>();
   /** This node's pending groups (written, not yet compacted), by pending row key. */
   private readonly pending = new Map<string, PendingGroup>();
   private pendingRecords = 0;
@@ -200,7 +293,6 @@ export class EventStore {
   ) {
     this.retentionMs = (opts.retentionDays ?? DEFAULT_RETENTION_DAYS) * 86_400_000;
     this.maxGroup = opts.maxGroupRecords ?? 512;
-    this.sealer = sealingStore(kv);
   }
 
   /** Reads (or creates, on first use) the index key. */
@@ -213,7 +305,9 @@ export class EventStore {
     this.indexKey = key;
     this.tagCache.clear();
     this.prefixCache.clear();
+    this.resourceCache.clear();
     this.outboxViews.clear();
+    this.forgetRecords();
     this.groupPrefix = randomBytes(6).toString('hex');
     this.groupSeq = 0;
     this.dropPending();
@@ -239,8 +333,19 @@ export class EventStore {
     this.indexKey = undefined;
     this.tagCache.clear();
     this.prefixCache.clear();
+    this.resourceCache.clear();
     this.outboxViews.clear();
+    this.forgetRecords();
     this.dropPending();
+  }
+
+  /** Drops the cached record locations, directory and index rows, and decrypted group rows. */
+  private forgetRecords(): void {
+    this.located.clear();
+    this.dirSecond = undefined;
+    this.groupCache.clear();
+    this.rowCache.clear();
+    this.rowCacheRefs = 0;
   }
 
   /** Forgets the in-memory pending groups (their rows stay in the store for the next load()). */
@@ -274,10 +379,40 @@ export class EventStore {
     const user = usernameOf(r);
     if (user) out.push(this.idxPrefix('Username', user));
     if (r.userIdentity.accessKeyId) out.push(this.idxPrefix('AccessKeyId', r.userIdentity.accessKeyId));
-    if (r.resources !== undefined && r.resources.length > 0) {
-      for (const [attr, value] of this.attributeValues(r)) {
-        if (attr === 'ResourceType' || attr === 'ResourceName') out.push(this.idxPrefix(attr, value));
+    const res = r.resources;
+    if (res !== undefined && res.length > 0) {
+      if (res.length === 1) {
+        const ps = this.resourcePrefixes((res[0] as RecordResource).type, (res[0] as RecordResource).ARN);
+        for (let i = 0; i < ps.length; i++) out.push(ps[i] as string);
+      } else {
+        // The same type or name twice is indexed once (as attributeValues).
+        const seen = new Set<string>();
+        for (const x of res) {
+          for (const p of this.resourcePrefixes(x.type, x.ARN)) {
+            if (seen.has(p)) continue;
+            seen.add(p);
+            out.push(p);
+          }
+        }
       }
+    }
+    return out;
+  }
+
+  /** The ResourceType and ResourceName (ARN, short name) row prefixes of one resource, cached: keys repeat on every call. */
+  private resourcePrefixes(type: string | undefined, arn: string): readonly string[] {
+    const ck = (type ?? '') + '\0' + arn;
+    let out = this.resourceCache.get(ck);
+    if (out === undefined) {
+      const list: string[] = [];
+      if (type) list.push(this.idxPrefix('ResourceType', type));
+      for (const name of [arn, resourceShortName(arn)]) {
+        if (!name) continue;
+        const p = this.idxPrefix('ResourceName', name);
+        if (!list.includes(p)) list.push(p);
+      }
+      if (this.resourceCache.size >= TAG_CACHE_SIZE) this.resourceCache.clear();
+      this.resourceCache.set(ck, (out = list));
     }
     return out;
   }
@@ -303,23 +438,16 @@ export class EventStore {
    * rejects if the write failed.
    */
   append(record: CloudTrailRecord, json: string, timeMs: number, outboxTrails: readonly string[] = []): Promise<void> {
-    let key: EventKey;
     let idx: string[];
-    let ops: BatchOp[];
-    let sealed: unknown;
     try {
-      key = eventKeyOf(timeMs, record.eventID);
-      ops = [{ op: 'put', key: EVENTS + key, value: Buffer.from(json, 'utf8') }];
       idx = this.indexPrefixes(record);
-      // An id that does not carry the record's time keeps a row of its own (see the module comment).
-      if (eventIdMs(record.eventID) !== timeMs) ops.push({ op: 'put', key: IDX + 'EventId/' + this.tag('EventId', record.eventID) + '/' + key, value: EMPTY });
-      // Encrypt now, while an earlier group may be committing, rather than on the commit path.
-      sealed = this.sealer ? this.sealer.sealBatch(ops) : undefined;
+      // An id that does not carry the record's time is indexed (see the module comment).
+      if (eventIdMs(record.eventID) !== timeMs) idx.push(IDX + 'EventId/' + this.tag('EventId', record.eventID) + '/');
     } catch (e) {
       return Promise.reject(e);
     }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ key, idx, outbox: outboxTrails, ops: sealed === undefined ? ops : NO_OPS, sealed, resolve, reject });
+      this.queue.push({ ms: timeMs, eventId: record.eventID, json, idx, outbox: outboxTrails, resolve, reject });
       if (!this.writing) {
         this.writing = true;
         // Start on a microtask so a synchronous burst lands in the first batch.
@@ -339,22 +467,9 @@ export class EventStore {
           group = this.queue.splice(0, this.maxGroup);
         }
         try {
-          const pend = this.pendingGroup(group);
-          const shared: BatchOp[] = [{ op: 'put', key: pend.key, value: encodePending(pend) }];
-          if (this.sealer) {
-            const batches: unknown[] = new Array<unknown>(group.length + 1);
-            for (let i = 0; i < group.length; i++) batches[i] = (group[i] as Waiter).sealed;
-            batches[group.length] = this.sealer.sealBatch(shared);
-            await this.sealer.writeSealed(batches);
-          } else {
-            const ops: BatchOp[] = [];
-            for (let i = 0; i < group.length; i++) {
-              const w = group[i] as Waiter;
-              for (let j = 0; j < w.ops.length; j++) ops.push(w.ops[j] as BatchOp);
-            }
-            for (const op of shared) ops.push(op);
-            await this.kv.batch(ops);
-          }
+          const { ops, pend } = this.groupOps(group);
+          // The barrier encrypts the two rows: one AES-GCM for all the group's records.
+          await this.kv.batch(ops);
           this.pending.set(pend.key, pend);
           this.pendingRecords += group.length;
           this.scheduleCompaction();
@@ -363,7 +478,7 @@ export class EventStore {
           for (let i = 0; i < group.length; i++) (group[i] as Waiter).reject(e);
         }
         // A commit that finished before many records queued would make the next group tiny, and
-        // every group pays its shared rows, one seal per row and a round trip to the writer: let
+        // every group pays its two rows, one seal per row and a round trip to the writer: let
         // the event loop's pending I/O (requests already received) append first.
         if (this.queue.length > 0 && this.queue.length < SMALL_GROUP) await new Promise<void>((r) => setImmediate(r));
       }
@@ -372,14 +487,23 @@ export class EventStore {
     }
   }
 
-  /** The pending row of one commit group: its event keys and the index/outbox rows they go under. */
-  private pendingGroup(group: readonly Waiter[]): PendingGroup {
+  /**
+   * The rows of one commit group: its group row (every record's JSON) and its pending row (the
+   * records' refs and the index/outbox rows they go under).
+   */
+  private groupOps(group: readonly Waiter[]): { ops: BatchOp[]; pend: PendingGroup } {
     const gid = this.groupPrefix + (this.groupSeq++).toString(36);
-    const keys: EventKey[] = new Array<EventKey>(group.length);
+    // The row is named by its newest record: the purge deletes it once that one is past retention.
+    let newest = (group[0] as Waiter).ms;
+    for (let i = 1; i < group.length; i++) if ((group[i] as Waiter).ms > newest) newest = (group[i] as Waiter).ms;
+    const sizes = new Array<number>(group.length);
+    const keys = new Array<string>(group.length);
     const rows = new Map<string, number[]>();
+    const tail = '.' + gid + '.';
     for (let i = 0; i < group.length; i++) {
       const w = group[i] as Waiter;
-      keys[i] = w.key;
+      sizes[i] = Buffer.byteLength(w.json, 'utf8');
+      keys[i] = eventKeyOf(w.ms, w.eventId) + '@' + (newest - w.ms).toString(36) + tail + i.toString(36);
       for (let j = 0; j < w.idx.length; j++) {
         const p = w.idx[j] as string;
         const members = rows.get(p);
@@ -393,39 +517,57 @@ export class EventStore {
         else members.push(i);
       }
     }
-    return { key: PENDING + String(Date.now()).padStart(TIME_DIGITS, '0') + '/' + gid, keys, rows };
+    const pend: PendingGroup = { key: PENDING + String(Date.now()).padStart(TIME_DIGITS, '0') + '/' + gid, keys, rows };
+    const ops: BatchOp[] = [
+      { op: 'put', key: RECS + String(newest).padStart(TIME_DIGITS, '0') + '/' + gid, value: encodeGroup(group, sizes) },
+      { op: 'put', key: pend.key, value: encodePending(pend) },
+    ];
+    return { ops, pend };
   }
 
   /**
-   * One compaction batch: the index and outbox rows of `groups` merged per row prefix and second
-   * (under a fresh group id), a manifest per second, and the deletion of their pending rows.
+   * One compaction batch: the directory, index and outbox rows of `groups` merged per row prefix
+   * and second (under a fresh group id), a manifest per second, and the deletion of their pending rows.
    */
   private compactionOps(groups: readonly PendingGroup[]): BatchOp[] {
     const gid = this.groupPrefix + (this.groupSeq++).toString(36);
-    // second -> row prefix -> member keys
-    const bySecond = new Map<string, Map<string, EventKey[]>>();
+    // second -> row prefix -> member refs
+    const bySecond = new Map<string, Map<string, string[]>>();
     for (const g of groups) {
-      // Each record is under about seven row prefixes: its second is worked out once.
-      const seconds = new Array<string>(g.keys.length);
-      let lastMs = -1;
-      let lastSecond = '';
+      // Each record is under about eight row prefixes: its second is worked out once. Every
+      // record goes into its second's directory row.
+      // (The second of a 16-digit key: its first 13 digits and '000'.)
+      const seconds = new Array<Map<string, string[]>>(g.keys.length);
+      let lastDigits = '';
+      let rows: Map<string, string[]> | undefined;
+      let dir: string[] | undefined;
       for (let i = 0; i < g.keys.length; i++) {
-        const ms = eventKeyMs(g.keys[i] as EventKey);
-        if (ms - (ms % SECOND) !== lastMs) {
-          lastMs = ms - (ms % SECOND);
-          lastSecond = secondOf(ms);
+        const k = g.keys[i] as string;
+        const digits = k.slice(0, TIME_DIGITS - 3);
+        if (digits !== lastDigits || rows === undefined || dir === undefined) {
+          lastDigits = digits;
+          const second = digits + '000';
+          rows = bySecond.get(second);
+          if (rows === undefined) bySecond.set(second, (rows = new Map()));
+          dir = rows.get(DIR);
+          if (dir === undefined) rows.set(DIR, (dir = []));
         }
-        seconds[i] = lastSecond;
+        seconds[i] = rows;
+        dir.push(k);
       }
       for (const [p, idxs] of g.rows) {
+        // Usually every member is of one second: its row is looked up once.
+        let lastRows: Map<string, string[]> | undefined;
+        let members: string[] | undefined;
         for (let i = 0; i < idxs.length; i++) {
-          const k = g.keys[idxs[i] as number] as EventKey;
-          const second = seconds[idxs[i] as number] as string;
-          let rows = bySecond.get(second);
-          if (rows === undefined) bySecond.set(second, (rows = new Map()));
-          const members = rows.get(p);
-          if (members === undefined) rows.set(p, [k]);
-          else members.push(k);
+          const at = idxs[i] as number;
+          const second = seconds[at] as Map<string, string[]>;
+          if (second !== lastRows || members === undefined) {
+            lastRows = second;
+            members = second.get(p);
+            if (members === undefined) second.set(p, (members = []));
+          }
+          members.push(g.keys[at] as string);
         }
       }
     }
@@ -522,22 +664,30 @@ export class EventStore {
   }
 
   /**
-   * The keys of not yet compacted records under `prefix` within [lo, hi], ascending. Read before
-   * the index rows: a group compacted in between is then found there (and read once).
+   * The refs of not yet compacted records under `prefix` (DIR: all) within [lo, hi], ascending by
+   * time. Read before the index rows: a group compacted in between is then found there (and read once).
    */
-  private async pendingMembers(prefix: string, lo: number, hi: number): Promise<EventKey[]> {
+  private async pendingMembers(prefix: string, lo: number, hi: number): Promise<string[]> {
     const listed = await this.kv.list(PENDING);
-    const out: EventKey[] = [];
+    const out: string[] = [];
     if (listed.length === 0) {
       this.foreignPending.clear();
       return out;
     }
     for (const key of listed) {
       const g = await this.readPending(key);
-      const idxs = g?.rows.get(prefix);
-      if (!g || !idxs) continue;
+      if (!g) continue;
+      if (prefix === DIR) {
+        for (const k of g.keys) {
+          const ms = eventKeyMs(k);
+          if (ms >= lo && ms <= hi) out.push(k);
+        }
+        continue;
+      }
+      const idxs = g.rows.get(prefix);
+      if (!idxs) continue;
       for (let i = 0; i < idxs.length; i++) {
-        const k = g.keys[idxs[i] as number] as EventKey;
+        const k = g.keys[idxs[i] as number] as string;
         const ms = eventKeyMs(k);
         if (ms >= lo && ms <= hi) out.push(k);
       }
@@ -585,17 +735,109 @@ export class EventStore {
 
   /** The stored JSON of a record, or undefined. */
   async getJson(k: EventKey): Promise<string | undefined> {
-    const v = await this.kv.get(EVENTS + k);
-    return v?.toString('utf8');
+    const loc = await this.locate(k);
+    if (loc === undefined) return undefined;
+    if (loc === '') return (await this.kv.get(EVENTS + k))?.toString('utf8');
+    const at = groupSlotOf(k, loc);
+    if (at === undefined) return undefined;
+    const g = await this.groupRow(at.row);
+    if (g === undefined || at.slot >= g.starts.length) return undefined;
+    const start = g.starts[at.slot] as number;
+    return g.value.toString('utf8', start, start + (g.sizes[at.slot] as number));
+  }
+
+  /** A group row, decrypted and decoded (cached: group rows never change until purged). */
+  private groupRow(row: string): Promise<GroupRow | undefined> {
+    let g = this.groupCache.get(row);
+    if (g !== undefined) {
+      // Most recently used last.
+      this.groupCache.delete(row);
+    } else {
+      g = this.kv.get(row).then((v) => (v === undefined ? undefined : decodeGroup(v)));
+      // A failed read is not cached.
+      g.catch(() => {
+        if (this.groupCache.get(row) === g) this.groupCache.delete(row);
+      });
+      if (this.groupCache.size >= GROUP_CACHE_SIZE) this.groupCache.delete(this.groupCache.keys().next().value as string);
+    }
+    this.groupCache.set(row, g);
+    return g;
+  }
+
+  /**
+   * The refs of a directory or index row, cached: those rows never change once written (until
+   * purged), and the pages of a lookup through a busy second read the same rows again.
+   */
+  private async rowRefs(row: string, base: string): Promise<readonly string[]> {
+    let refs = this.rowCache.get(row);
+    if (refs !== undefined) {
+      // Most recently used last.
+      this.rowCache.delete(row);
+      this.rowCache.set(row, refs);
+      return refs;
+    }
+    refs = rowMembers(row, await this.kv.get(row), base);
+    // (Another scan may have read it meanwhile.)
+    if (refs.length === 0 || this.rowCache.has(row)) return refs;
+    this.rowCacheRefs += refs.length;
+    this.rowCache.set(row, refs);
+    while (this.rowCacheRefs > ROW_CACHE_REFS && this.rowCache.size > 1) {
+      const [oldest, old] = this.rowCache.entries().next().value as [string, readonly string[]];
+      this.rowCache.delete(oldest);
+      this.rowCacheRefs -= old.length;
+    }
+    return refs;
+  }
+
+  /** Remembers where a key returned by a scan is, for the getJson that usually follows. */
+  private remember(k: EventKey, loc: string): void {
+    if (this.located.size >= LOCATED_MAX) this.located.delete(this.located.keys().next().value as string);
+    this.located.set(k, loc);
+  }
+
+  /**
+   * Where a record is: its ref's location ('' for a row of its own), or undefined if it is not
+   * stored. Known for keys recent scans and outbox reads returned; else read from the record's
+   * own row (earlier layout) or the directory rows (and pending groups) of its second.
+   */
+  private async locate(k: EventKey): Promise<string | undefined> {
+    let loc = this.located.get(k);
+    if (loc !== undefined) return loc;
+    for (const view of this.outboxViews.values()) {
+      loc = view.locOf.get(k);
+      if (loc !== undefined) return loc;
+    }
+    const ms = eventKeyMs(k);
+    if (!Number.isSafeInteger(ms) || ms < 0 || ms > MAX_MS) return undefined;
+    const second = secondOf(ms);
+    loc = this.dirSecond?.second === second ? this.dirSecond.locs.get(k) : undefined;
+    if (loc !== undefined) return loc;
+    if ((await this.kv.list(EVENTS + k)).includes(EVENTS + k)) return '';
+    const locs = new Map<EventKey, string>();
+    const from = ms - (ms % SECOND);
+    for (const ref of await this.pendingMembers(DIR, from, from + SECOND - 1)) {
+      const [key, l] = splitRef(ref);
+      locs.set(key, l);
+    }
+    const base = DIR + second + '/';
+    for (const row of await this.kv.list(base)) {
+      for (const ref of await this.rowRefs(row, base)) {
+        const [key, l] = splitRef(ref);
+        locs.set(key, l);
+      }
+    }
+    // Kept for the next key of the same second (a delivery that outgrew the outbox view, say).
+    this.dirSecond = { second, locs };
+    return locs.get(k);
   }
 
   /**
    * Visits the keys under `base` + 16-digit time in [lo, hi], newest prefix first: depth-first over
    * decimal prefixes of the timestamp, listing a prefix once it is narrower than `leaf` digits of
-   * width (adapting to how dense the history is). `visit` gets the listing and the leaf's time
-   * range, and returns false to stop.
+   * width (adapting to how dense the history is). `visit` gets the listing, the leaf's start time
+   * and its prefix, and returns false to stop.
    */
-  private async walk(base: string, lo: number, hi: number, minLeafDigits: number, visit: (listed: string[], from: number, to: number) => Promise<boolean>): Promise<void> {
+  private async walk(base: string, lo: number, hi: number, minLeafDigits: number, visit: (listed: string[], from: number, prefix: string) => Promise<boolean>): Promise<void> {
     if (lo > hi) return;
     let leafDigits = Math.max(8, minLeafDigits);
     const stack: string[] = [ROOT_PREFIX];
@@ -612,7 +854,7 @@ export class EventStore {
         continue;
       }
       const listed = await this.kv.list(base + p);
-      if (!(await visit(listed, from, to))) return;
+      if (!(await visit(listed, from, p))) return;
       const n = listed.length;
       if (n > 2000 && leafDigits > Math.max(4, minLeafDigits)) leafDigits--;
       else if (n < 20 && leafDigits < 9) leafDigits++;
@@ -635,55 +877,69 @@ export class EventStore {
     const lo = Math.max(0, q.startMs);
     const keys: EventKey[] = [];
     let more = false;
-    const take = (k: EventKey): boolean => {
+    /** Adds `k` (at `loc`) unless it is not older than `before`; false once the page is full. */
+    const take = (k: EventKey, loc: string): boolean => {
       if (q.before !== undefined && k >= q.before) return true;
       if (keys.length === q.limit) {
         more = true;
         return false;
       }
       keys.push(k);
+      this.remember(k, loc);
       return true;
     };
     if (lo > hi) return { keys, more };
     const attr = q.attribute;
     if (attr?.key === 'EventId') {
       const ms = eventIdMs(attr.value);
-      if (ms !== undefined) {
+      if (ms !== undefined && ms >= lo && ms <= hi) {
         // The id carries its record's time: the key is known, only its presence is to be checked.
         const k = eventKeyOf(ms, attr.value);
-        if (ms >= lo && ms <= hi && (await this.kv.get(EVENTS + k)) !== undefined) take(k);
-        return { keys, more };
+        const loc = await this.locate(k);
+        if (loc !== undefined) {
+          take(k, loc);
+          return { keys, more };
+        }
       }
+      // Not there (or an id without its time, or of another time than its record's): through the
+      // EventId index rows, as any attribute.
     }
-    if (!attr || attr.key === 'EventId') {
-      // Whole records (one row each), or the per-record EventId rows of ids without a time.
-      const base = attr ? IDX + 'EventId/' + this.tag('EventId', attr.value) + '/' : EVENTS;
-      await this.walk(base, lo, hi, 0, async (listed) => {
-        for (let i = listed.length - 1; i >= 0; i--) if (!take((listed[i] as string).slice(base.length))) return false;
-        return true;
-      });
-      return { keys, more };
-    }
-    // Group rows are keyed by whole seconds: walk whole seconds (prefixes at least 3 digits wide),
-    // then keep each row's members within [lo, hi], newest first.
-    const base = IDX + attr.key + '/' + this.tag(attr.key, attr.value) + '/';
+    // Whole seconds of rows (prefixes at least 3 digits wide), each row's members kept within
+    // [lo, hi], newest first; without an attribute the directory rows and the per-record rows of
+    // the earlier layout.
+    const base = attr ? IDX + attr.key + '/' + this.tag(attr.key, attr.value) + '/' : DIR;
     // Records of groups not compacted yet (newest last), merged into the leaves they fall in.
     const pending = await this.pendingMembers(base, lo, hi);
     let nextPending = pending.length - 1;
-    await this.walk(base, lo - (lo % SECOND), hi - (hi % SECOND) + SECOND - 1, 3, async (listed, from) => {
-      let found: EventKey[] = [];
-      while (nextPending >= 0 && eventKeyMs(pending[nextPending] as EventKey) >= from) found.push(pending[nextPending--] as EventKey);
-      if (listed.length === 0 && found.length === 0) return true;
+    await this.walk(base, lo - (lo % SECOND), hi - (hi % SECOND) + SECOND - 1, 3, async (listed, from, prefix) => {
+      // event key -> location; the same record twice (compacted while this lookup read it
+      // pending, or by two nodes) is kept once.
+      const found = new Map<EventKey, string>();
+      while (nextPending >= 0 && eventKeyMs(pending[nextPending] as string) >= from) {
+        const [k, loc] = splitRef(pending[nextPending--] as string);
+        found.set(k, loc);
+      }
       for (const row of listed) {
-        for (const k of rowMembers(row, await this.kv.get(row), base)) {
-          const ms = eventKeyMs(k);
-          if (ms >= lo && ms <= hi) found.push(k);
+        for (const ref of await this.rowRefs(row, base)) {
+          const ms = eventKeyMs(ref);
+          if (ms < lo || ms > hi) continue;
+          const [k, loc] = splitRef(ref);
+          found.set(k, loc);
         }
       }
-      found.sort();
-      // The same record twice: compacted while this lookup read it pending, or by two nodes.
-      if (found.length > 1) found = found.filter((k, i) => i === 0 || k !== found[i - 1]);
-      for (let i = found.length - 1; i >= 0; i--) if (!take(found[i] as string)) return false;
+      if (!attr) {
+        for (const row of await this.kv.list(EVENTS + prefix)) {
+          const k = row.slice(EVENTS.length);
+          const ms = eventKeyMs(k);
+          if (ms >= lo && ms <= hi && !found.has(k)) found.set(k, '');
+        }
+      }
+      if (found.size === 0) return true;
+      const sorted = [...found.keys()].sort();
+      for (let i = sorted.length - 1; i >= 0; i--) {
+        const k = sorted[i] as EventKey;
+        if (!take(k, found.get(k) as string)) return false;
+      }
       return true;
     });
     return { keys, more };
@@ -693,19 +949,23 @@ export class EventStore {
   async outbox(trail: string): Promise<EventKey[]> {
     await this.compact();
     const prefix = OUTBOX + trail + '/';
-    const view: OutboxView = { rowOf: new Map(), members: new Map() };
+    const view: OutboxView = { rowOf: new Map(), members: new Map(), locOf: new Map() };
     const keys: EventKey[] = [];
     for (const row of await this.kv.list(prefix)) {
-      const members = rowMembers(row, await this.kv.get(row), prefix);
-      if (members.length === 0) continue;
-      view.members.set(row, new Set(members));
-      for (const k of members) {
+      const refs = rowMembers(row, await this.kv.get(row), prefix);
+      if (refs.length === 0) continue;
+      const members = new Map<EventKey, string>();
+      view.members.set(row, members);
+      for (const ref of refs) {
+        const [k, loc] = splitRef(ref);
+        members.set(k, ref);
         const rows = view.rowOf.get(k);
         if (rows !== undefined) {
           rows.push(row);
           continue;
         }
         view.rowOf.set(k, [row]);
+        view.locOf.set(k, loc);
         keys.push(k);
       }
     }
@@ -729,6 +989,7 @@ export class EventStore {
         continue;
       }
       view.rowOf.delete(k);
+      view.locOf.delete(k);
       for (const row of rows) {
         view.members.get(row)?.delete(k);
         touched.add(row);
@@ -739,7 +1000,7 @@ export class EventStore {
       if (!left || left.size === 0) {
         view?.members.delete(row);
         ops.push({ op: 'delete', key: row });
-      } else ops.push({ op: 'put', key: row, value: Buffer.from([...left].join('\n'), 'utf8') });
+      } else ops.push({ op: 'put', key: row, value: Buffer.from([...left.values()].join('\n'), 'utf8') });
     }
     return ops;
   }
@@ -748,7 +1009,7 @@ export class EventStore {
   async purge(now: Date): Promise<number> {
     await this.compact();
     const cutoff = now.getTime() - this.retentionMs;
-    // Group rows of seconds wholly before the cutoff, through their manifests.
+    // Directory, index and outbox rows of seconds wholly before the cutoff, through their manifests.
     const secondsEnd = cutoff - (cutoff % SECOND) - 1;
     for (;;) {
       const manifests: string[] = [];
@@ -768,17 +1029,44 @@ export class EventStore {
       }
       await this.kv.batch(ops);
     }
+    this.forgetRecords();
     let removed = 0;
+    // Group rows whose newest record is before the cutoff (so all of them are).
     for (;;) {
-      const { keys } = await this.scan({ startMs: 0, endMs: cutoff - 1, limit: 256 });
+      const rows: string[] = [];
+      await this.walk(RECS, 0, cutoff - 1, 0, async (listed) => {
+        for (const row of listed) {
+          rows.push(row);
+          if (rows.length >= 256) return false;
+        }
+        return true;
+      });
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        // Read for the count only; a row that cannot be read goes all the same.
+        const v = await this.kv.get(row).catch(() => undefined);
+        removed += (v === undefined ? undefined : decodeGroup(v))?.starts.length ?? 0;
+      }
+      await this.kv.batch(rows.map((key) => ({ op: 'delete' as const, key })));
+    }
+    // Records of the layout with a row per record.
+    for (;;) {
+      const keys: EventKey[] = [];
+      await this.walk(EVENTS, 0, cutoff - 1, 0, async (listed) => {
+        for (const row of listed) {
+          keys.push(row.slice(EVENTS.length));
+          if (keys.length >= 256) return false;
+        }
+        return true;
+      });
       if (keys.length === 0) return removed;
       const ops: BatchOp[] = [];
       for (const k of keys) {
         ops.push({ op: 'delete', key: EVENTS + k });
         const eventId = k.slice(TIME_DIGITS + 1);
-        // Records written with group rows have time-carrying ids and no rows of their own.
+        // Records written with group index rows have time-carrying ids and no rows of their own.
         if (eventIdMs(eventId) === eventKeyMs(k)) continue;
-        const json = await this.getJson(k);
+        const json = (await this.kv.get(EVENTS + k))?.toString('utf8');
         if (json === undefined) continue;
         try {
           for (const key of this.legacyIndexKeys(JSON.parse(json) as CloudTrailRecord, k)) ops.push({ op: 'delete', key });
