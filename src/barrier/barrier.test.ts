@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AwsError } from '../errors/index.js';
 import { MemoryBackend } from '../storage/index.js';
 import { HEADER_LEN } from './envelope.js';
-import { Barrier, BarrierError, SealManager, SealedBatch } from './index.js';
+import { Barrier, BarrierError, SealManager } from './index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bulwark-barrier-'));
 let n = 0;
@@ -202,42 +202,4 @@ describe('Barrier', () => {
     await expectSealed(b.get('x'));
   });
 
-  it('sealBatch encrypts at once and writeSealed stores every sealed batch in one atomic backend batch', async () => {
-    const { backend, barrier } = await unsealed();
-    let batches = 0;
-    const orig = backend.batch.bind(backend);
-    backend.batch = async (ops) => {
-      batches++;
-      return orig(ops);
-    };
-    const a = barrier.sealBatch([
-      { op: 'put', key: 's/1', value: Buffer.from('one') },
-      { op: 'put', key: 's/empty', value: Buffer.alloc(0) },
-    ]);
-    const b = barrier.sealBatch([{ op: 'delete', key: 's/1' }, { op: 'put', key: 's/2', value: Buffer.from('two') }]);
-    expect(Object.isFrozen(a.ops)).toBe(true);
-    await barrier.writeSealed([a, b]);
-    expect(batches).toBe(1);
-    expect(await barrier.get('s/1')).toBeUndefined();
-    expect((await barrier.get('s/2'))?.toString()).toBe('two');
-    expect((await barrier.get('s/empty'))?.length).toBe(0);
-    const raw = (await backend.get('s/empty')) as Buffer;
-    expect(raw.length).toBe(HEADER_LEN + 16);
-    expect((await backend.get('s/2'))?.includes(Buffer.from('two'))).toBe(false);
-    await barrier.writeSealed([]);
-    expect(batches).toBe(1);
-  });
-
-  it('sealBatch refuses core/ paths, writeSealed refuses forged batches and fails while sealed', async () => {
-    const { seal, barrier } = await unsealed();
-    expect(() => barrier.sealBatch([{ op: 'put', key: 'core/x', value: Buffer.from('x') }])).toThrow(BarrierError);
-    const forged = Object.create(SealedBatch.prototype) as SealedBatch;
-    await expect(barrier.writeSealed([{ ops: [{ op: 'put', key: 'p', value: Buffer.from('plain') }] } as unknown as SealedBatch])).rejects.toThrow(TypeError);
-    await expect(barrier.writeSealed([forged])).rejects.toThrow(TypeError);
-    expect(() => new (SealedBatch as unknown as new (t: symbol, o: unknown[]) => SealedBatch)(Symbol('x'), [])).toThrow(TypeError);
-    const pending = barrier.sealBatch([{ op: 'put', key: 'late', value: Buffer.from('v') }]);
-    seal.seal();
-    await expectSealed(barrier.writeSealed([pending]));
-    expect(() => barrier.sealBatch([])).toThrow(/sealed/);
-  });
 });

@@ -18,30 +18,6 @@ export const kSeal: unique symbol = Symbol('bulwark.barrier.seal');
 /** After a reload that did not find a term, wait this long before reloading for it again. */
 const RELOAD_RETRY_MS = 2000;
 
-const kSealedToken: unique symbol = Symbol('bulwark.barrier.sealed');
-
-/**
- * Operations whose values the barrier has already encrypted ({@link Barrier.sealBatch}). Only the
- * barrier builds them, so {@link Barrier.writeSealed} never stores a value that skipped encryption.
- */
-export class SealedBatch {
-  readonly #ops: readonly BatchOp[];
-  /** Only the barrier holds `token`. */
-  constructor(token: typeof kSealedToken, ops: BatchOp[]) {
-    if (token !== kSealedToken) throw new TypeError('SealedBatch is created by Barrier.sealBatch');
-    this.#ops = Object.freeze(ops);
-  }
-  /** The operations of a genuine SealedBatch; throws TypeError for anything else. */
-  static opsOf(b: unknown): readonly BatchOp[] {
-    if (typeof b !== 'object' || b === null || !(#ops in b)) throw new TypeError('writeSealed takes batches from sealBatch');
-    return (b as SealedBatch).#ops;
-  }
-  /** The sealed operations (frozen). */
-  get ops(): readonly BatchOp[] {
-    return this.#ops;
-  }
-}
-
 /** The encrypting barrier. Obtain it from SealManager; it is sealed until the seal manager unseals it. */
 export class Barrier implements KVStore {
   private readonly backend: PhysicalBackend;
@@ -104,15 +80,6 @@ export class Barrier implements KVStore {
     await this.backend.batch(this.sealOps(ops));
   }
 
-  /**
-   * Encrypts the puts of `ops` now, for a later {@link writeSealed}: a caller that groups writes
-   * (the audit event store) pays the encryption when each record arrives, while an earlier group
-   * is still committing, instead of on the commit path. Validation is the same as {@link batch}.
-   */
-  sealBatch(ops: readonly BatchOp[]): SealedBatch {
-    return new SealedBatch(kSealedToken, this.sealOps(ops));
-  }
-
   /** Checks every op's path and encrypts the puts (the one validation/sealing step of batch writes). */
   private sealOps(ops: readonly BatchOp[]): BatchOp[] {
     this.unsealedKeyring();
@@ -125,18 +92,6 @@ export class Barrier implements KVStore {
       else throw new TypeError(`batch operation ${i} has an unknown op`);
     }
     return sealed;
-  }
-
-  /** Writes every batch produced by {@link sealBatch} atomically, in order (one backend batch). */
-  async writeSealed(batches: readonly SealedBatch[]): Promise<void> {
-    this.unsealedKeyring();
-    const ops: BatchOp[] = [];
-    for (let i = 0; i < batches.length; i++) {
-      const part = SealedBatch.opsOf(batches[i]);
-      for (let j = 0; j < part.length; j++) ops.push(part[j] as BatchOp);
-    }
-    if (ops.length === 0) return;
-    await this.backend.batch(ops);
   }
 
   /**

@@ -1,5 +1,5 @@
 /** The encrypting barrier and the seal: everything else stores through `SealManager.barrier`. */
-export { Barrier, SealedBatch } from './barrier.js';
+export { Barrier } from './barrier.js';
 export { BarrierError, type BarrierErrorCode } from './errors.js';
 export {
   DEV_KEY_FILE,
