@@ -113,4 +113,31 @@ describe('CloudTrail record mapping', () => {
     }
     expect(toCloudTrailRecord(apiEvent({ operation: 'DescribeKey', responseElements: { KeyId: 'x' } }), ACCOUNT).responseElements).toEqual({ KeyId: 'x' });
   });
+
+  it('converts interleaved identities, accounts and resources exactly (the one-entry memos of userIdentity and ARN accounts)', () => {
+    const other = '210987654321';
+    const keyArn = (acct: string): string => `arn:aws:kms:${REGION}:${acct}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const sequence: [typeof ROOT_IDENTITY, string, string][] = [
+      [ROOT_IDENTITY, ACCOUNT, keyArn(ACCOUNT)],
+      [ROOT_IDENTITY, ACCOUNT, keyArn(ACCOUNT)],
+      [ROLE_IDENTITY, ACCOUNT, keyArn(other)],
+      [ROOT_IDENTITY, ACCOUNT, 'alias/no-account'],
+      [{ type: 'Unknown', accessKeyId: 'AKIAUNKNOWNUNKNOWN01' }, other, keyArn(ACCOUNT)],
+      [{ type: 'Unknown', accessKeyId: 'AKIAUNKNOWNUNKNOWN01' }, ACCOUNT, keyArn(ACCOUNT)],
+      [ROOT_IDENTITY, ACCOUNT, keyArn(other)],
+    ];
+    for (const [identity, recipient, arn] of sequence) {
+      const e = apiEvent({ identity, resources: [{ arn }] });
+      const r = toCloudTrailRecord(e, recipient);
+      const acct = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1];
+      expect(r.resources).toEqual([acct ? { accountId: acct, ARN: arn } : { ARN: arn }]);
+      expect(r.recipientAccountId).toBe(recipient);
+      if (identity.type === 'Root') expect(r.userIdentity).toMatchObject({ type: 'Root', accountId: ACCOUNT });
+      else if (identity.type === 'AssumedRole') expect(r.userIdentity).toMatchObject({ type: 'AssumedRole', sessionContext: { sessionIssuer: { type: 'Role' } } });
+      else expect(r.userIdentity).toEqual({ type: 'Unknown', accessKeyId: 'AKIAUNKNOWNUNKNOWN01' });
+      // Converting the same event again gives an equal record (nothing is kept per event).
+      expect(toCloudTrailRecord(e, recipient)).toEqual(r);
+      expect(JSON.stringify(toCloudTrailRecord(e, recipient))).toBe(JSON.stringify(r));
+    }
+  });
 });

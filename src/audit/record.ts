@@ -171,22 +171,46 @@ export function userIdentityOf(id: EventIdentity, recipientAccountId: string): U
   }
 }
 
-const ARN_ACCOUNT = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/;
+// The API layer hands out one immutable identity object per principal, so a client's calls carry
+// the same one: its userIdentity element is built once and shared by the records (read only).
+let lastIdentity: EventIdentity | undefined;
+let lastIdentityAccount = '';
+let lastUserIdentity: UserIdentity | undefined;
 
-/**
- * Converts one API call event to its CloudTrail record. The audit trail's sink and GuardDuty's live
- * source both convert every call: the record is built once per event and shared (callers must not
- * modify it).
- */
-export function toCloudTrailRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRecord {
-  const known = converted.get(e);
-  if (known !== undefined && known.account === recipientAccountId) return known.record;
-  const record = buildRecord(e, recipientAccountId);
-  converted.set(e, { account: recipientAccountId, record });
-  return record;
+function userIdentityFor(id: EventIdentity, recipientAccountId: string): UserIdentity {
+  if (id === lastIdentity && recipientAccountId === lastIdentityAccount) return lastUserIdentity as UserIdentity;
+  const u = userIdentityOf(id, recipientAccountId);
+  lastIdentity = id;
+  lastIdentityAccount = recipientAccountId;
+  lastUserIdentity = u;
+  return u;
 }
 
-const converted = new WeakMap<ApiCallEvent, { readonly account: string; readonly record: CloudTrailRecord }>();
+const ARN_ACCOUNT = /^arn:[^:]*:[^:]*:[^:]*:(\d{12}):/;
+// Consecutive calls name the same resource (one key, many Encrypt calls): its account is kept.
+let lastArn: string | undefined;
+let lastArnAccount: string | undefined;
+
+/** The 12-digit account of an ARN, or undefined. */
+function arnAccount(arn: string): string | undefined {
+  if (arn !== lastArn) {
+    lastArnAccount = ARN_ACCOUNT.exec(arn)?.[1];
+    lastArn = arn;
+  }
+  return lastArnAccount;
+}
+
+/**
+ * Converts one API call event to its CloudTrail record (callers must not modify it). The audit
+ * trail's sink converts every call, and GuardDuty's live source, when a detector is on, converts it
+ * again in its next batch: each builds its own (equal) record. Keeping records per event for the
+ * second conversion cost more than building one: a WeakMap keyed by every event kept its dead
+ * entries until a full GC, and scavenges walked them (about 5 us per call on the test machine), and
+ * a bounded Map or ring of recent events fared no better (old-to-new references into young events).
+ */
+export function toCloudTrailRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRecord {
+  return buildRecord(e, recipientAccountId);
+}
 
 function buildRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRecord {
   const hideResponse = e.errorCode !== undefined || (e.eventSource === 'kms.amazonaws.com' && KMS_CRYPTO_OPERATIONS.has(e.operation));
@@ -194,7 +218,7 @@ function buildRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRec
   // conditional spreads: this runs for every call, and each spread made a temporary object.
   const r: Record<string, unknown> = {
     eventVersion: '1.11',
-    userIdentity: userIdentityOf(e.identity, recipientAccountId),
+    userIdentity: userIdentityFor(e.identity, recipientAccountId),
     eventTime: cloudTrailTime(e.time),
     eventSource: e.eventSource,
     eventName: e.operation,
@@ -213,7 +237,7 @@ function buildRecord(e: ApiCallEvent, recipientAccountId: string): CloudTrailRec
     const resources: RecordResource[] = new Array<RecordResource>(e.resources.length);
     for (let i = 0; i < e.resources.length; i++) {
       const res = e.resources[i] as { readonly arn: string; readonly type?: string };
-      const acct = ARN_ACCOUNT.exec(res.arn)?.[1];
+      const acct = arnAccount(res.arn);
       resources[i] = acct
         ? res.type
           ? { accountId: acct, type: res.type, ARN: res.arn }

@@ -582,7 +582,10 @@ function parseHeaderAuth(auth: string, parts: SignedRequestParts, params: QueryP
   }
   return {
     presigned: false,
-    ...scope,
+    accessKeyId: scope.accessKeyId,
+    date: scope.date,
+    region: scope.region,
+    service: scope.service,
     signedHeaders: names,
     signedHeadersText: signedHeaders!,
     signature: signature!,
@@ -664,6 +667,8 @@ function parsePresigned(params: QueryParam[]): ParsedAuth {
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+/** The parameters of an empty query string (shared: never modified). */
+const NO_PARAMS: QueryParam[] = [];
 
 /** Guards against callers passing junk where the types promise strings (verify never throws a TypeError). */
 function sanitize(p: SignedRequestParts): SignedRequestParts {
@@ -894,8 +899,9 @@ export class SigV4Verifier {
   private parse(parts: SignedRequestParts): ParsedAuth {
     const { headers, query } = parts;
     const auth = headerValue(headers, 'authorization');
-    const presignMarker = hasPresignMarker(query);
-    const params = parseQuery(query);
+    // Most requests (every JSON and form POST) have no query string: nothing to scan or split.
+    const presignMarker = query !== '' && hasPresignMarker(query);
+    const params = query === '' ? NO_PARAMS : parseQuery(query);
     if (auth !== undefined && auth !== '') {
       if (presignMarker) {
         throw incomplete(

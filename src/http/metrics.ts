@@ -153,7 +153,9 @@ export class LatencyHistogram {
 
 /** Both series of one label set, and the metrics' generations they were taken at. */
 interface Child {
-  readonly key: string;
+  readonly service: string;
+  readonly operation: string;
+  readonly status: number;
   readonly count: CountSeries;
   readonly time: LatencySeries;
   readonly generation: number;
@@ -178,13 +180,14 @@ export class ApiMetrics {
 
   /** Records one finished request. */
   observe(service: string, operation: string, status: number, seconds: number): void {
-    const key = service + '\0' + operation + '\0' + status;
     const generation = this.requests.generation + this.latency.generation;
     let c = this.last;
-    if (c === undefined || c.key !== key || c.generation !== generation) {
+    // The last series is matched field by field: no key string is built for the common case.
+    if (c === undefined || c.service !== service || c.operation !== operation || c.status !== status || c.generation !== generation) {
+      const key = service + '\0' + operation + '\0' + status;
       c = this.children.get(key);
       if (c === undefined || c.generation !== generation) {
-        c = { key, count: this.requests.seriesFor(service, operation, String(status)), time: this.latency.seriesFor(service, operation), generation };
+        c = { service, operation, status, count: this.requests.seriesFor(service, operation, String(status)), time: this.latency.seriesFor(service, operation), generation };
         this.children.set(key, c);
       }
       this.last = c;

@@ -142,7 +142,8 @@ export class ModelCodec {
   /** query: decodes and validates form parameters (Action and Version are ignored here). */
   decodeQuery(op: string, params: URLSearchParams): Record<string, unknown> {
     const o = this.op(op);
-    if (o.input === undefined) return {};
+    // No members (GetCallerIdentity): nothing to look up, and nothing to validate.
+    if (o.input === undefined || o.input.members.length === 0) return {};
     return this.validate(o.input, structFromParams(o.input, paramTree(params), '', 0));
   }
 
@@ -154,10 +155,8 @@ export class ModelCodec {
   /** query: the `<OpResponse>` XML document as text (what encodeQuery encodes as UTF-8). */
   encodeQueryText(op: string, output: Record<string, unknown>, requestId: string): string {
     const o = this.op(op);
-    const parts: string[] = [o.xmlOpen];
-    if (o.output !== undefined) structToXml(o.output, output, parts, '', 0);
-    parts.push(o.xmlClose, '<ResponseMetadata><RequestId>', escapeXml(requestId), '</RequestId></ResponseMetadata></', op, 'Response>');
-    return parts.join('');
+    const members = o.output !== undefined ? structToXml(o.output, output, '', 0) : '';
+    return o.xmlOpen + members + o.xmlClose + '<ResponseMetadata><RequestId>' + escapeXml(requestId) + '</RequestId></ResponseMetadata></' + op + 'Response>';
   }
 
   /**

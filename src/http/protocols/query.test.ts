@@ -162,6 +162,24 @@ describe('query protocol: IAM', () => {
 });
 
 describe('query protocol: STS', () => {
+  it('decodes an operation whose input has no members to {} whatever the form holds (GetCallerIdentity)', () => {
+    expect(sts.decodeQuery('GetCallerIdentity', form('Action=GetCallerIdentity&Version=2011-06-15'))).toEqual({});
+    expect(sts.decodeQuery('GetCallerIdentity', form('Action=GetCallerIdentity&Version=2011-06-15&Junk.member.x=1&RoleArn=r'))).toEqual({});
+  });
+
+  it('takes the first value of a repeated parameter, at the top level as below it', () => {
+    const input = sts.decodeQuery(
+      'AssumeRole',
+      form('RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Ffirst&RoleSessionName=s1&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fsecond&Tags.member.1.Key=a&Tags.member.1.Value=1&Tags.member.1.Key=b&RoleSessionName=s2'),
+    );
+    expect(input).toEqual({ RoleArn: 'arn:aws:iam::123456789012:role/first', RoleSessionName: 's1', Tags: [{ Key: 'a', Value: '1' }] });
+  });
+
+  it('a top-level parameter and a dotted one under the same name both reach the member (empty list marker, then members)', () => {
+    expect(iam.decodeQuery('CreateUser', form('UserName=a&Tags=&Tags.member.1.Key=k&Tags.member.1.Value=v'))).toEqual({ UserName: 'a', Tags: [{ Key: 'k', Value: 'v' }] });
+    expect(iam.decodeQuery('CreateUser', form('UserName=a&Tags.member.1.Key=k&Tags.member.1.Value=v&Tags='))).toEqual({ UserName: 'a', Tags: [{ Key: 'k', Value: 'v' }] });
+  });
+
   it('decodes AssumeRole with PolicyArns and Tags', () => {
     const input = sts.decodeQuery(
       'AssumeRole',

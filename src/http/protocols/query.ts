@@ -35,7 +35,15 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?$/;
 /** Groups parameters into a tree keyed by segment; the first value of a repeated key wins. */
 export function paramTree(params: URLSearchParams): ParamNode {
   const root: ParamNode = { value: undefined, children: new Map() };
+  const top = root.children as Map<string, ParamNode>;
   for (const [key, value] of params) {
+    if (key.indexOf('.') === -1) {
+      // A top-level member (most parameters): no split, no walk.
+      const n = top.get(key);
+      if (n === undefined) top.set(key, { value, children: undefined });
+      else if (n.value === undefined) n.value = value;
+      continue;
+    }
     const segs = key.split('.', MAX_SEGMENTS + 1);
     if (segs.length > MAX_SEGMENTS) continue;
     let node = root;
@@ -175,59 +183,59 @@ function fromParams(ref: Ref, q: ParamNode, name: string, depth: number): unknow
   }
 }
 
-/** Serialises an output structure's members as XML elements into `parts`. */
-export function structToXml(node: StructureNode, obj: unknown, parts: string[], path: string, depth: number): void {
+/**
+ * Serialises an output structure's members as XML elements. Built by string concatenation (V8
+ * keeps it as a rope and flattens it once, when written), not as an array of parts joined.
+ */
+export function structToXml(node: StructureNode, obj: unknown, path: string, depth: number): string {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw badOutput(path, `a ${node.shapeName} object`);
   if (depth > MAX_DEPTH) throw badOutput(path, 'less nesting (cycle?)');
   const src = obj as Record<string, unknown>;
   const members = node.members;
+  let out = '';
   for (let i = 0; i < members.length; i++) {
     const m = members[i]!;
     if (!hasOwn(src, m.name)) continue;
     const v = src[m.name];
     if (v === undefined || v === null) continue;
-    valueToXml(m, m.xmlName, v, parts, path === '' ? m.name : `${path}.${m.name}`, depth + 1);
+    out += valueToXml(m, m.xmlName, v, path === '' ? m.name : `${path}.${m.name}`, depth + 1);
   }
+  return out;
 }
 
-function valueToXml(ref: Ref, name: string, v: unknown, parts: string[], path: string, depth: number): void {
+function valueToXml(ref: Ref, name: string, v: unknown, path: string, depth: number): string {
   const node = ref.node;
   switch (node.kind) {
     case 'structure':
-      parts.push(`<${name}>`);
-      structToXml(node, v, parts, path, depth);
-      parts.push(`</${name}>`);
-      return;
+      return '<' + name + '>' + structToXml(node, v, path, depth) + '</' + name + '>';
     case 'list': {
       if (!Array.isArray(v)) throw badOutput(path, 'an array');
       if (depth > MAX_DEPTH) throw badOutput(path, 'less nesting (cycle?)');
-      if (!node.flattened) parts.push(`<${name}>`);
+      let out = node.flattened ? '' : '<' + name + '>';
       const itemName = node.flattened ? name : node.memberName;
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
         if (x === null || x === undefined) continue;
-        valueToXml(node.member, itemName, x, parts, `${path}[${i}]`, depth + 1);
+        out += valueToXml(node.member, itemName, x, `${path}[${i}]`, depth + 1);
       }
-      if (!node.flattened) parts.push(`</${name}>`);
-      return;
+      return node.flattened ? out : out + '</' + name + '>';
     }
     case 'map': {
       const entries = mapEntries(v);
       if (!entries) throw badOutput(path, 'an object or Map');
       if (depth > MAX_DEPTH) throw badOutput(path, 'less nesting (cycle?)');
-      if (!node.flattened) parts.push(`<${name}>`);
+      let out = node.flattened ? '' : '<' + name + '>';
       const entryName = node.flattened ? name : 'entry';
       for (const [k, x] of entries) {
         if (x === null || x === undefined) continue;
-        parts.push(`<${entryName}><${node.keyName}>${escapeXml(k)}</${node.keyName}>`);
-        valueToXml(node.value, node.valueName, x, parts, `${path}.${k}`, depth + 1);
-        parts.push(`</${entryName}>`);
+        out += `<${entryName}><${node.keyName}>${escapeXml(k)}</${node.keyName}>`;
+        out += valueToXml(node.value, node.valueName, x, `${path}.${k}`, depth + 1);
+        out += `</${entryName}>`;
       }
-      if (!node.flattened) parts.push(`</${name}>`);
-      return;
+      return node.flattened ? out : out + '</' + name + '>';
     }
     default:
-      parts.push(`<${name}>${escapeXml(scalarText(ref, v, path, 'iso8601'))}</${name}>`);
+      return '<' + name + '>' + escapeXml(scalarText(ref, v, path, 'iso8601')) + '</' + name + '>';
   }
 }
 
