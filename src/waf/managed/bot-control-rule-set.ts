@@ -129,11 +129,16 @@ const AUTOMATION_HEADERS = new Set(['x-devtools-emulate-network-conditions-clien
 /** A browser's user agent: Mozilla/5.0 (platform) and a rendering engine token, or legacy Opera. */
 const BROWSER_UA = /^mozilla\/5\.0 \([^)]+\) (?:applewebkit\/|gecko\/|.*\btrident\/)|^mozilla\/5\.0 \(windows nt [^)]*trident|^opera\/9\.80 \(/i;
 
-const cache = new WeakMap<InspectedRequest, BotClass>();
+/**
+ * The last request classified and its class: the group's rules ask for the same request one after
+ * another within one synchronous evaluation. (A WeakMap keyed by every request kept its dead entries
+ * until a full GC, a cost per request of its own.)
+ */
+let lastReq: InspectedRequest | undefined;
+let lastClass: BotClass | undefined;
 
 function classify(req: InspectedRequest): BotClass {
-  const hit = cache.get(req);
-  if (hit !== undefined) return hit;
+  if (req === lastReq && lastClass !== undefined) return lastClass;
   let ua: string | undefined;
   let automationHeader = false;
   const h = req.headers;
@@ -157,7 +162,8 @@ function classify(req: InspectedRequest): BotClass {
     automatedBrowser: automationHeader || AUTOMATED_UA.test(text),
     nonBrowserUa: text.length === 0 || !BROWSER_UA.test(text),
   };
-  cache.set(req, c);
+  lastReq = req;
+  lastClass = c;
   return c;
 }
 
