@@ -546,6 +546,9 @@ function onTrackedClose(this: Socket): void {
   t[GUARD]?.untrack(t);
 }
 
+/** Waiters that may decline a slot in one event-loop turn before the rest waits for the next (see UpstreamGate.grantFrom). */
+const DECLINES_PER_TURN = 64;
+
 /** Something waiting for an upstream slot. */
 export interface GateWaiter {
   /** Called once a slot is granted. */
@@ -882,6 +885,9 @@ export class UpstreamGate {
   private readonly firsts: WaiterRing | undefined;
   /** Withdrawn entries still in either ring. */
   private dead = 0;
+  /** Waiters that declined their slot ({@link GateWaiter.recheck}) in the current turn, and whether a pump is scheduled. */
+  private declined = 0;
+  private pumpScheduled = false;
   /** Queue age from which the newest waiter is served first. */
   private readonly lifoAfterMs: number;
   /** When a request last had to queue (new sources are learnt only after {@link LEARN_CALM_MS} without). */
@@ -1166,12 +1172,22 @@ export class UpstreamGate {
     if (r.size === 0) return false;
     const lifo = nowMs - r.peekAt() >= this.lifoAfterMs;
     while (r.size > 0) {
+      // Each decline answers its request synchronously; after many in one turn (a flood's queue
+      // blocked by a new mitigation rule) the rest waits for the next turn, so the event loop serves
+      // other I/O in between instead of stalling for the whole queue.
+      if (this.declined >= DECLINES_PER_TURN) {
+        this.schedulePump();
+        return false;
+      }
       const w = lifo ? r.pop() : r.shift();
       if (w.cancelled) {
         this.dead--;
         continue;
       }
-      if (w.recheck !== undefined && !w.recheck()) continue;
+      if (w.recheck !== undefined && !w.recheck()) {
+        this.declined++;
+        continue;
+      }
       if (this.limitF !== undefined) {
         this.integrate(nowMs);
         if (this.inFlight >= this.peak) this.peak = this.inFlight + 1;
@@ -1181,6 +1197,18 @@ export class UpstreamGate {
       return true;
     }
     return false;
+  }
+
+  /** Hands free slots to waiters on the next turn (after declines were cut short in this one). */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.declined = 0;
+      const now = Date.now();
+      while (this.inFlight < this.cap && this.grantNext(now));
+    });
   }
 
   private expireRing(r: WaiterRing, nowMs: number): void {

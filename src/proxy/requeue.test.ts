@@ -123,3 +123,39 @@ describe('requests queued across a web ACL change', () => {
     await until(() => gate.active === 0 && gate.queued === 0);
   });
 });
+
+describe('the gate with waiters that decline their slot', () => {
+  it('lets at most a turn\'s worth decline at once and hands the slot on over the next turns', async () => {
+    const { upstreamGate, siteLimitsSchema } = await import('./limits.js');
+    const g = upstreamGate('t', siteLimitsSchema.parse({ maxUpstreamRequests: 1, upstreamQueueSize: 1024, adaptiveConcurrency: false, maxEstablishedSources: 0 }), undefined, 1);
+    const now = Date.now();
+    expect(g.acquire({ grant: () => undefined, timeout: () => undefined, cancelled: false }, now)).toBe('go');
+    let declined = 0;
+    let granted = 0;
+    const waiter = (declines: boolean) => {
+      let gone = false;
+      return {
+        grant: () => void granted++,
+        timeout: () => undefined,
+        recheck: () => {
+          if (!declines) return true;
+          declined++;
+          gone = true;
+          return false;
+        },
+        get cancelled() {
+          return gone;
+        },
+      };
+    };
+    for (let i = 0; i < 300; i++) expect(g.acquire(waiter(true), now)).toBe('queued');
+    expect(g.acquire(waiter(false), now)).toBe('queued');
+    g.release(now);
+    // Synchronously: one turn's worth declined, the slot not yet handed on.
+    expect(declined).toBe(64);
+    expect(granted).toBe(0);
+    await until(() => granted === 1);
+    expect(declined).toBe(300);
+    expect(g.queued).toBe(0);
+  });
+});

@@ -36,4 +36,13 @@ describe('ShieldController', () => {
     await c.start();
     expect(wafLogHasSubscribers()).toBe(true);
   });
+
+  it('counts a request that completes long after it arrived no further back than the short window', async () => {
+    c = controller();
+    await c.start();
+    const now = Date.now();
+    diagnostics_channel.channel(PROXY_REQUEST_CHANNEL).publish({ site: 'shop', siteArn: SITE, time: now - 2500, clientIp: '192.0.2.1', method: 'GET', uri: '/', hasQuery: false, status: 503, action: 'ALLOW' });
+    const traffic = (c.detector as unknown as { sites: Map<string, { traffic: { totals(n: number, s: number, cur: boolean): { total: number } } }> }).sites.get(SITE)!.traffic;
+    expect(traffic.totals(Date.now(), 1, true).total).toBe(1);
+  });
 });

@@ -66,8 +66,11 @@ export class ShieldController {
       diagnostics_channel.unsubscribe(WAF_LOG_CHANNEL, this.onWafLog);
     }
     // Published on completion with the arrival time: a request that waited longer than the detection
-    // window (a saturated upstream) still counts, in the oldest second the next evaluation reads.
-    const oldest = Date.now() - (this.detector.config.detectSeconds - 1) * 1000;
+    // window (a saturated upstream) still counts, in the oldest second the next evaluation reads, the
+    // short window's when there is one (a flood queued at the upstream gate completes a second or
+    // more after it arrived: counted back then, the short window would not see it).
+    const c = this.detector.config;
+    const oldest = Date.now() - (c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds ? c.fastSeconds : c.detectSeconds - 1) * 1000;
     const time = e.time < oldest ? oldest : e.time;
     this.detector.request(e.site, e.siteArn, { time, clientIp: e.clientIp, country: e.country, userAgent: e.userAgent, uri: e.uri, referer: e.referer, method: e.method });
   };
