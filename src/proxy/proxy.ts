@@ -820,7 +820,8 @@ export class SiteProxy {
     if (!x.unrecorded) return true;
     x.unrecorded = false;
     const now = evaluate ? this.services.acls.forSite(this.site.name) : undefined;
-    if (now !== undefined && now !== x.protection && x.inspected !== undefined) {
+    // The compiled web ACL's identity tells a change (providers may wrap the same one in a new object).
+    if (now !== undefined && now.acl !== x.protection?.acl && x.inspected !== undefined) {
       let d: WafDecision | undefined;
       try {
         d = now.acl.evaluate(x.inspected);
