@@ -69,8 +69,8 @@ export class ShieldController {
     // window (a saturated upstream) still counts, in the oldest second the next evaluation reads, the
     // short window's when there is one (a flood queued at the upstream gate completes a second or
     // more after it arrived: counted back then, the short window would not see it).
-    const c = this.detector.config;
-    const oldest = Date.now() - (c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds ? c.fastSeconds : c.detectSeconds - 1) * 1000;
+    const d = this.detector;
+    const oldest = Date.now() - (d.shortSeconds > 0 ? d.shortSeconds : d.config.detectSeconds - 1) * 1000;
     const time = e.time < oldest ? oldest : e.time;
     this.detector.request(e.site, e.siteArn, { time, clientIp: e.clientIp, country: e.country, userAgent: e.userAgent, uri: e.uri, referer: e.referer, method: e.method });
   };

@@ -149,7 +149,14 @@ export class AttackDetector {
     this.config = { ...DEFAULT_DETECTION, ...config };
     const c = this.config;
     this.learnDelaySeconds = Math.max(1, Math.min(c.detectSeconds + c.confirmTicks, limits.slots - 1 - c.detectSeconds));
+    this.shortSeconds = c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds ? c.fastSeconds : 0;
+    this.quietWindows = [[c.detectSeconds, false], [c.detectSeconds, true], ...(this.shortSeconds > 0 ? [[this.shortSeconds, true] as const] : [])];
   }
+
+  /** The short window's complete seconds (`fastSeconds`), 0 when there is none (off, or not shorter than `detectSeconds`). */
+  readonly shortSeconds: number;
+  /** The windows (complete seconds, with the current one) a sub-second tick checks in {@link quiet}. */
+  private readonly quietWindows: readonly (readonly [number, boolean])[];
 
   /**
    * The baseline learns a second only this long after it, once every tick since was calm: the
@@ -262,23 +269,15 @@ export class AttackDetector {
     // seconds before it): fresher, but requests are published when they complete, so while a flood
     // queues its count is low; judged alone it made the rate dip within each second and restart
     // the confirmation. Either window being suspicious counts.
-    if (!s.attack && !v.suspicious && now % 1000 > 0) {
-      const fresh = s.traffic.window(now, c.detectSeconds, true);
-      const fv = this.judge(s, fresh);
-      if (fv.suspicious) {
-        w = fresh;
-        v = fv;
-      }
-    }
-    // The short window (the last `fastSeconds` complete seconds and the part of the current one):
-    // a flood many times the baseline crosses the rate threshold here well before the longer
+    // Then the short window (the last `fastSeconds` complete seconds and the part of the current
+    // one): a flood many times the baseline crosses the rate threshold there well before the longer
     // window's average does. Same threshold and composition tests; the confirmation below is the same.
-    if (!s.attack && !v.suspicious && c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds) {
-      const short = s.traffic.window(now, c.fastSeconds, true);
-      const sv = this.judge(s, short);
-      if (sv.suspicious) {
-        w = short;
-        v = sv;
+    if (!s.attack && !v.suspicious) {
+      const other = (now % 1000 > 0 ? this.suspiciousWindow(s, now, c.detectSeconds) : undefined)
+        ?? (this.shortSeconds > 0 ? this.suspiciousWindow(s, now, this.shortSeconds) : undefined);
+      if (other !== undefined) {
+        w = other.w;
+        v = other.v;
       }
     }
     if (full) s.verdict = v;
@@ -341,15 +340,18 @@ export class AttackDetector {
   private quiet(s: SiteState, now: number, warm: boolean): boolean {
     const c = this.config;
     const threshold = Math.max(c.rateFactor * (warm ? s.baseline.rate : 0), c.staticFloorRps);
-    for (const current of [false, true]) {
-      const t = s.traffic.totals(now, c.detectSeconds, current);
+    for (const [seconds, current] of this.quietWindows) {
+      const t = s.traffic.totals(now, seconds, current);
       if (!(t.seconds > 0 && t.total / t.seconds <= threshold && t.connections / t.seconds <= c.connectionFloorPerSec)) return false;
     }
-    if (c.fastSeconds > 0 && c.fastSeconds < c.detectSeconds) {
-      const t = s.traffic.totals(now, c.fastSeconds, true);
-      if (t.seconds > 0 && (t.total / t.seconds > threshold || t.connections / t.seconds > c.connectionFloorPerSec)) return false;
-    }
     return true;
+  }
+
+  /** The window of `seconds` complete seconds and the current one's elapsed part, with its verdict, if suspicious. */
+  private suspiciousWindow(s: SiteState, now: number, seconds: number): { w: WindowStats; v: TickVerdict } | undefined {
+    const w = s.traffic.window(now, seconds, true);
+    const v = this.judge(s, w);
+    return v.suspicious ? { w, v } : undefined;
   }
 
   private view(s: SiteState, w: WindowStats, warm: boolean): AttackView {
