@@ -546,7 +546,7 @@ function onTrackedClose(this: Socket): void {
   t[GUARD]?.untrack(t);
 }
 
-/** Waiters that may decline a slot in one event-loop turn before the rest waits for the next (see UpstreamGate.grantFrom). */
+/** Waiters that may decline a slot between two pumps (a pump runs at most once a turn), so at most this many per turn (see UpstreamGate.grantFrom). */
 const DECLINES_PER_TURN = 64;
 
 /** Something waiting for an upstream slot. */
@@ -885,7 +885,7 @@ export class UpstreamGate {
   private readonly firsts: WaiterRing | undefined;
   /** Withdrawn entries still in either ring. */
   private dead = 0;
-  /** Waiters that declined their slot ({@link GateWaiter.recheck}) in the current turn, and whether a pump is scheduled. */
+  /** Waiters that declined their slot ({@link GateWaiter.recheck}) since the last pump, and whether a pump is scheduled. */
   private declined = 0;
   private pumpScheduled = false;
   /** Queue age from which the newest waiter is served first. */
