@@ -41,11 +41,14 @@ export function waitFor(proc, pattern) {
   });
 }
 
+/** BENCH_NODE_ARGS: extra node flags for every Bulwark node a bench starts (e.g. `--v8-pool-size=1`, `--cpu-prof`). */
+export function benchNodeArgs() {
+  return process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
+}
+
 /** Starts `bulwark start` on a free port; resolves { proc, endpoint }. */
 export async function startBulwark(dataDir, env = {}, execArgv = []) {
-  // BENCH_NODE_ARGS: extra node flags for every node a bench starts (e.g. `--v8-pool-size=1`).
-  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
-  const proc = spawn(process.execPath, [...extra, ...execArgv, join(process.env.BULWARK_DIST ?? join(root, 'dist/src'), 'cli/bin.js'), 'start', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0'], {
+  const proc = spawn(process.execPath, [...benchNodeArgs(), ...execArgv, join(process.env.BULWARK_DIST ?? join(root, 'dist/src'), 'cli/bin.js'), 'start', '--data-dir', dataDir, '--api-listen', '127.0.0.1:0'], {
     env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: 'error', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

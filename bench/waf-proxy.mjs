@@ -20,6 +20,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { benchNodeArgs } from './lib.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const dist = resolve(process.env.BULWARK_DIST ?? join(here, '..', '..', 'dist', 'src'));
@@ -84,9 +85,7 @@ async function startNode(upstream, workers) {
   const configFile = join(dir, 'bulwark.yaml');
   writeFileSync(configFile, `sites:\n  - name: bench\n    listen: 127.0.0.1:${port}\n    upstream: ${upstream}\n`);
   const creds = { accessKeyId: 'AKIABENCHMARK0000001', secretAccessKey: 'bench-secret-key-0123456789abcdefghijklmn' };
-  // BENCH_NODE_ARGS: extra node flags for the Bulwark node (as in bench/lib.mjs), e.g. `--cpu-prof`.
-  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
-  const proc = spawn(process.execPath, [...extra, join(dist, 'cli', 'bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile, '--data-plane-workers', String(workers)], {
+  const proc = spawn(process.execPath, [...benchNodeArgs(), join(dist, 'cli', 'bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile, '--data-plane-workers', String(workers)], {
     env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

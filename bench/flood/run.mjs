@@ -28,7 +28,7 @@ import net from 'node:net';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { arg, creds, stop, tempDir, waitFor } from '../lib.mjs';
+import { arg, benchNodeArgs, creds, stop, tempDir, waitFor } from '../lib.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const root = resolve(here, '..', '..', '..');
@@ -405,9 +405,7 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
     '    minPrefixSources: 4',
     '',
   ].join('\n'));
-  // BENCH_NODE_ARGS: extra node flags for the Bulwark node (as in bench/lib.mjs), e.g. `--cpu-prof`.
-  const extra = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : [];
-  const proc = spawn(process.execPath, [...extra, join(dist, 'cli/bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile], {
+  const proc = spawn(process.execPath, [...benchNodeArgs(), join(dist, 'cli/bin.js'), 'start', '--data-dir', join(dir, 'data'), '--api-listen', '127.0.0.1:0', '--config', configFile], {
     env: { ...process.env, BULWARK_ROOT_ACCESS_KEY_ID: creds.accessKeyId, BULWARK_ROOT_SECRET_ACCESS_KEY: creds.secretAccessKey, BULWARK_LOG_LEVEL: process.env.FLOOD_LOG_LEVEL ?? 'error' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -445,30 +443,36 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
  * (in_flight) and waiting requests (queued), open connections, and refusals by reason.
  */
 async function gateGauges(endpoint) {
+  const text = await metricsText(endpoint);
+  return text === undefined ? undefined : parseGauges(text);
+}
+
+/** The node's /_bulwark/metrics text (undefined when it does not answer within 3 s). */
+async function metricsText(endpoint) {
   try {
-    const text = await (await fetch(`${endpoint}/_bulwark/metrics`, { signal: AbortSignal.timeout(3000) })).text();
-    const out = {};
-    for (const m of text.matchAll(/^bulwark_proxy_(upstream_requests|open_connections|connections_rejected_total)\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
-      if (!m[2].includes('site="shop"')) continue;
-      const label = /state="(\w+)"|reason="(\w+)"/.exec(m[2]);
-      out[label ? (label[1] ?? label[2]) : m[1]] = Number(m[3]);
-    }
-    return out;
+    return await (await fetch(`${endpoint}/_bulwark/metrics`, { signal: AbortSignal.timeout(3000) })).text();
   } catch {
     return undefined;
   }
 }
 
+function parseGauges(text) {
+  const out = {};
+  for (const m of text.matchAll(/^bulwark_proxy_(upstream_requests|open_connections|connections_rejected_total)\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
+    if (!m[2].includes('site="shop"')) continue;
+    const label = /state="(\w+)"|reason="(\w+)"/.exec(m[2]);
+    out[label ? (label[1] ?? label[2]) : m[1]] = Number(m[3]);
+  }
+  return out;
+}
+
 /** The node's event-loop delay since the previous scrape (max and p99, ms) and its upstream gauges. */
 async function eventLoopLag(endpoint) {
-  try {
-    const text = await (await fetch(`${endpoint}/_bulwark/metrics`, { signal: AbortSignal.timeout(3000) })).text();
-    const num = (re) => { const m = re.exec(text); return m ? Math.round(Number(m[1]) * 1e4) / 10 : undefined; };
-    const gauge = (state) => { const m = new RegExp(`^bulwark_proxy_upstream_requests\\{[^}]*state="${state}"[^}]*\\} (\\d+)`, 'm').exec(text); return m ? Number(m[1]) : undefined; };
-    return { lagMaxMs: num(/^bulwark_process_nodejs_eventloop_lag_max_seconds (\S+)/m), lagP99Ms: num(/^bulwark_process_nodejs_eventloop_lag_p99_seconds (\S+)/m), inFlight: gauge('in_flight'), queued: gauge('queued') };
-  } catch {
-    return {};
-  }
+  const text = await metricsText(endpoint);
+  if (text === undefined) return {};
+  const num = (re) => { const m = re.exec(text); return m ? Math.round(Number(m[1]) * 1e4) / 10 : undefined; };
+  const g = parseGauges(text);
+  return { lagMaxMs: num(/^bulwark_process_nodejs_eventloop_lag_max_seconds (\S+)/m), lagP99Ms: num(/^bulwark_process_nodejs_eventloop_lag_p99_seconds (\S+)/m), inFlight: g.in_flight, queued: g.queued };
 }
 
 function slowhttptest(port, mode, seconds) {
