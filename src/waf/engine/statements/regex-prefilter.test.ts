@@ -145,18 +145,19 @@ describe('the prefilter gives the regex answer', () => {
   });
 });
 
+/** A rule blocking when `pattern` matches the URL-decoded query string. */
+const rule = (name: string, priority: number, pattern: string) => ({
+  Name: name,
+  Priority: priority,
+  Action: { Block: {} },
+  VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: name },
+  Statement: { RegexMatchStatement: { RegexString: pattern, FieldToMatch: { QueryString: {} }, TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }] } },
+});
+/** A web ACL of `rules`, allowing by default. */
+const spec = (rules: unknown[]) => ({ Name: 'pf', DefaultAction: { Allow: {} }, VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: 'pf' }, Rules: rules });
+
 describe('RegexMatchStatement with the prefilter', () => {
-  const rule = (name: string, priority: number, pattern: string) => ({
-    Name: name,
-    Priority: priority,
-    Action: { Block: {} },
-    VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: name },
-    Statement: { RegexMatchStatement: { RegexString: pattern, FieldToMatch: { QueryString: {} }, TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }] } },
-  });
-  const acl = (prefilter: boolean) => compileWebAcl(
-    { Name: 'pf', DefaultAction: { Allow: {} }, VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: 'pf' }, Rules: [rule('evil', 0, '(?i)evil\\d+'), rule('free', 1, '^\\d{3}$')] },
-    deps({ regexPrefilter: prefilter }),
-  );
+  const acl = (prefilter: boolean) => compileWebAcl(spec([rule('evil', 0, '(?i)evil\\d+'), rule('free', 1, '^\\d{3}$')]), deps({ regexPrefilter: prefilter }));
   const q = (query: string): InspectedRequest => request({ queryString: query });
 
   afterEach(() => {
@@ -284,14 +285,6 @@ describe('RE2 on a byte string\'s UTF-8 Buffer', () => {
 });
 
 describe('web ACLs compiled in one thread', () => {
-  const rule = (name: string, priority: number, pattern: string) => ({
-    Name: name,
-    Priority: priority,
-    Action: { Block: {} },
-    VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: name },
-    Statement: { RegexMatchStatement: { RegexString: pattern, FieldToMatch: { QueryString: {} }, TextTransformations: [{ Priority: 0, Type: 'URL_DECODE' }] } },
-  });
-  const spec = (rules: unknown[]) => ({ Name: 'pf', DefaultAction: { Allow: {} }, VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: 'pf' }, Rules: rules });
   const A = [rule('evil', 0, '(?i)evil\\d+'), rule('free', 1, '^\\d{3}$'), rule('sel', 2, '(?i)union\\s+select')];
   // B shares two patterns and some literals with A, in another order, plus its own.
   const B = [rule('sel', 0, '(?i)union\\s+select'), rule('evil', 1, '(?i)evil\\d+'), rule('bash', 2, '(?i)(?:sh|bash)\\s+-c')];
