@@ -9,6 +9,7 @@
  * not understand (backreference-like escapes, \Q…\E, code points above 0xFF, malformed input)
  * gives up on the whole pattern (requiredLiterals returns []), which means "always run the regex".
  */
+import { CompileMemo } from './util.js';
 
 /** Folded code of each byte (A-Z → a-z, À-Þ → à-þ except ×), identity elsewhere. */
 export const FOLD: Uint8Array = (() => {
@@ -376,9 +377,8 @@ class Reader {
   }
 }
 
-/** Results by pattern (bounded: cleared when full). */
-const CACHE = new Map<string, readonly Clause[]>();
-const CACHE_MAX = 20000;
+/** Results by pattern. */
+const CACHE = new CompileMemo<readonly Clause[]>(20000);
 
 /**
  * The CNF of folded literals every match of `pattern` (RE2 syntax, as given to RE2) satisfies; []
@@ -386,13 +386,7 @@ const CACHE_MAX = 20000;
  */
 export function requiredLiterals(pattern: string): Clause[] {
   // The same patterns recur (one per inspected field, and on every recompile): read each once.
-  let cached = CACHE.get(pattern);
-  if (cached === undefined) {
-    cached = read(pattern);
-    if (CACHE.size >= CACHE_MAX) CACHE.clear();
-    CACHE.set(pattern, cached);
-  }
-  return cached.map((c) => [...c]);
+  return CACHE.get(pattern, () => read(pattern)).map((c) => [...c]);
 }
 
 function read(pattern: string): Clause[] {

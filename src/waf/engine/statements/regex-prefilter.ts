@@ -10,6 +10,7 @@
 import RE2 from 're2';
 import { FOLD, requiredLiterals } from './regex-literals.js';
 import type { EvalContext } from './types.js';
+import { CompileMemo } from './util.js';
 
 /** Aho-Corasick over case-folded bytes, as a dense DFA on an alphabet of the literals' bytes. */
 export class LiteralAutomaton {
@@ -253,43 +254,29 @@ function subject(scan: GroupScan, values: readonly string[], v: number): string 
 }
 
 /**
- * Compile artifacts shared by every web ACL compiled in this thread, by their inputs: a web ACL is
- * compiled again after any change to the WAF's entities (Shield's mitigation IP sets, GuardDuty's
- * blocked addresses, an operator's update), and with the managed rule groups building the RE2.Sets
- * and the literal automaton again was over half of the recompile (~0.4 s on a 2-core machine,
- * during which the data plane's event loop waits). An RE2.Set is immutable once built; a
- * LiteralAutomaton's scratch and memo are only used within one synchronous scan, whose result is
- * read before any other scan, so one instance serves every web ACL. Cleared when full.
+ * Compile artifacts shared by every web ACL compiled in this thread (see CompileMemo): with the
+ * managed rule groups, building the RE2.Sets and the literal automaton again was over half of a
+ * recompile (~0.4 s on a 2-core machine, during which the data plane's event loop waits). An RE2.Set
+ * is immutable once built; a LiteralAutomaton's scratch and memo are only used within one
+ * synchronous scan, whose result is read before any other scan, so one instance serves every web ACL.
  */
-const SETS = new Map<string, PatternSet | null>();
-const AUTOMATA = new Map<string, LiteralAutomaton>();
-const SHARED_MAX = 1024;
+const SETS = new CompileMemo<PatternSet | null>(1024);
+const AUTOMATA = new CompileMemo<LiteralAutomaton>(1024);
 
 /** The RE2.Set of `patterns` (null when RE2.Set does not take one of them: each candidate then runs its own regex). */
 function patternSet(patterns: readonly string[]): PatternSet | null {
-  const key = JSON.stringify(patterns);
-  let set = SETS.get(key);
-  if (set !== undefined) return set;
-  try {
-    set = new RE2.Set(patterns as string[]) as PatternSet;
-  } catch {
-    set = null;
-  }
-  if (SETS.size >= SHARED_MAX) SETS.clear();
-  SETS.set(key, set);
-  return set;
+  return SETS.get(JSON.stringify(patterns), () => {
+    try {
+      return new RE2.Set(patterns as string[]) as PatternSet;
+    } catch {
+      return null;
+    }
+  });
 }
 
 /** The automaton of `literals`, in this order (their ids are their indexes). */
 function literalAutomaton(literals: readonly string[]): LiteralAutomaton {
-  const key = JSON.stringify(literals);
-  let a = AUTOMATA.get(key);
-  if (a === undefined) {
-    a = new LiteralAutomaton(literals);
-    if (AUTOMATA.size >= SHARED_MAX) AUTOMATA.clear();
-    AUTOMATA.set(key, a);
-  }
-  return a;
+  return AUTOMATA.get(JSON.stringify(literals), () => new LiteralAutomaton(literals));
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import RE2 from 're2';
 import { WafConfigError } from '../errors.js';
-import { utf8ToByteString } from './util.js';
+import { CompileMemo, utf8ToByteString } from './util.js';
 
 /** A compiled pattern: test(input) on a byte string (or on its UTF-8 encoding, as RE2 matches it). */
 export interface ByteRegex {
@@ -13,25 +13,19 @@ export interface ByteRegex {
 }
 
 /**
- * Compiled patterns by pattern text. A web ACL is compiled again after any change to the WAF's
- * entities (an IP set updated by Shield's mitigation or GuardDuty's response, say), and the managed
- * rule groups alone bring hundreds of patterns: building each RE2 program again was a fifth of such
- * a recompile. An RE2 without the global flag keeps no state between test() calls, so one compiled
- * pattern serves every web ACL. Cleared when full (patterns come from configuration).
+ * Compiled patterns by pattern text: the managed rule groups alone bring hundreds of patterns, and
+ * building each RE2 program again was a fifth of a web ACL's recompile. An RE2 without the global
+ * flag keeps no state between test() calls, so one compiled pattern serves every web ACL.
  */
-const COMPILED = new Map<string, ByteRegex>();
-const COMPILED_MAX = 8192;
+const COMPILED = new CompileMemo<ByteRegex>(8192);
 
 export function compileRegex(pattern: string, field: string, path: string): ByteRegex {
   if (pattern.length === 0 || pattern.length > 512) throw new WafConfigError(field, path, 'RegexString must be 1 to 512 characters');
-  let re = COMPILED.get(pattern);
-  if (re !== undefined) return re;
-  try {
-    re = new RE2(utf8ToByteString(pattern)) as unknown as ByteRegex;
-  } catch (e) {
-    throw new WafConfigError(field, path, `invalid or unsupported regular expression: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (COMPILED.size >= COMPILED_MAX) COMPILED.clear();
-  COMPILED.set(pattern, re);
-  return re;
+  return COMPILED.get(pattern, () => {
+    try {
+      return new RE2(utf8ToByteString(pattern)) as unknown as ByteRegex;
+    } catch (e) {
+      throw new WafConfigError(field, path, `invalid or unsupported regular expression: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  });
 }

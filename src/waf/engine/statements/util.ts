@@ -69,3 +69,25 @@ export function utf8ToByteString(s: string): string {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8').toString('latin1');
   return s;
 }
+
+/**
+ * The results of a pure compile step by its input text (a pattern, a pattern list, a literal list),
+ * shared by every web ACL compiled in the thread: web ACLs are compiled again after any change to
+ * the WAF's entities, and the same inputs recur. Cleared when `max` entries are reached (inputs come
+ * from configuration). A `make` that throws stores nothing.
+ */
+export class CompileMemo<V> {
+  private readonly byKey = new Map<string, V>();
+
+  constructor(private readonly max: number) {}
+
+  get(key: string, make: () => V): V {
+    let v = this.byKey.get(key);
+    if (v === undefined && !this.byKey.has(key)) {
+      v = make();
+      if (this.byKey.size >= this.max) this.byKey.clear();
+      this.byKey.set(key, v);
+    }
+    return v as V;
+  }
+}
