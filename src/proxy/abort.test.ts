@@ -13,7 +13,7 @@ import { ChallengeIssuer } from './challenge.js';
 import type { ConnectionGuard, UpstreamGate } from './limits.js';
 import type { SiteProxy } from './proxy.js';
 import { SiteManager } from './sites.js';
-import { ScriptedAcl, decision } from './testing.js';
+import { ScriptedAcl, decision, until } from './testing.js';
 import type { AclProvider } from './types.js';
 
 /** An upstream: /slow never answers (until the test lets it go), /delay answers after 200 ms, others at once. */
@@ -93,11 +93,6 @@ function start(port: number, path: string, from = '127.0.0.1'): { done: Promise<
       return settled;
     },
   };
-}
-
-/** Waits until a condition holds (polled; the test runner's timeout bounds it). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 10));
 }
 
 async function gauge(name: string, labels: string): Promise<number> {

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChallengeIssuer } from './challenge.js';
 import type { UpstreamGate } from './limits.js';
 import { SiteManager } from './sites.js';
-import { ScriptedAcl } from './testing.js';
+import { ScriptedAcl, until } from './testing.js';
 import type { AclProvider } from './types.js';
 
 /** /slow is held until the test answers it; /fail answers 500; others 200 at once. */
@@ -39,10 +39,6 @@ function get(path: string, from: string): Promise<number> {
     req.on('error', () => resolve(0));
     req.end();
   });
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 10));
 }
 
 beforeAll(async () => {

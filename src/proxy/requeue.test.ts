@@ -13,7 +13,7 @@ import { ChallengeIssuer } from './challenge.js';
 import type { UpstreamGate } from './limits.js';
 import type { SiteProxy } from './proxy.js';
 import { SiteManager } from './sites.js';
-import { ScriptedAcl, decision } from './testing.js';
+import { ScriptedAcl, decision, until } from './testing.js';
 import type { AclProvider, SiteProtection } from './types.js';
 
 let upstream: http.Server;
@@ -71,10 +71,6 @@ function get(path: string, from: string, body?: string): Promise<number> {
     req.on('error', () => resolve(0));
     req.end(body);
   });
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await new Promise((r) => setTimeout(r, 10));
 }
 
 async function counted(action: string): Promise<number> {
