@@ -64,14 +64,11 @@ class RawBot {
   }
 
   send(head, cb) {
-    const item = { head, cb, t0: performance.now() };
-    const idle = this.conns.find((c) => c.cur === undefined && !c.closed);
-    if (idle !== undefined) idle.start(item);
-    else if (this.conns.length < this.maxConns) new RawConn(this).start(item);
-    else this.queue.push(item);
+    this.queue.push({ head, cb, t0: performance.now() });
+    this.pump();
   }
 
-  /** A connection is free (or gone): the next queued request goes on a free or new connection. */
+  /** Queued requests go on free or new connections, oldest first (after a send, or when a connection is free or gone). */
   pump() {
     while (this.queue.length > 0) {
       const idle = this.conns.find((c) => c.cur === undefined && !c.closed);
