@@ -1,7 +1,8 @@
 /**
  * Durable event history in the KVStore (the encrypting barrier), with group commit: every append
- * resolves only once its record is written, and appends that arrive while a write is in flight are
- * written together by the next single kv.batch call, so a burst of N calls costs about one fsync.
+ * resolves only once its record is written, and the appends of one event-loop turn are written
+ * together by one kv.batch call (two such batches may be in flight), so a burst of N calls costs
+ * about one fsync.
  * A commit group's records are ONE row, encrypted once by the barrier: AES-GCM's fixed cost per
  * value (cipher set-up, tag), not its bytes, was most of the price of a row per record.
  *
@@ -69,8 +70,8 @@ const OUTBOX = 'audit/outbox/';
 const GROUPS = 'audit/groups/';
 const PENDING = 'audit/pending/';
 const SECOND = 1000;
-/** A queue shorter than this after a commit waits one event-loop turn before it is written. */
-const SMALL_GROUP = 8;
+/** Commit groups handed to the storage at once (see drain). */
+const MAX_GROUPS_IN_FLIGHT = 2;
 /** Own pending groups are compacted once this many records wait, else COMPACT_DELAY_MS after the first. */
 const COMPACT_RECORDS = 2048;
 const COMPACT_DELAY_MS = 200;
@@ -446,6 +447,9 @@ export class EventStore {
     } catch (e) {
       return Promise.reject(e);
     }
+    // A commit the storage has finished is taken up now, not when the event loop next polls: its
+    // callers are answered sooner and the next group (with this record) starts sooner.
+    this.kv.settle?.();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ms: timeMs, eventId: record.eventID, json, idx, outbox: outboxTrails, resolve, reject });
       if (!this.writing) {
@@ -457,8 +461,13 @@ export class EventStore {
   }
 
   private async drain(): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || inFlight.size > 0) {
+        if (this.queue.length === 0 || inFlight.size >= MAX_GROUPS_IN_FLIGHT) {
+          await Promise.race(inFlight);
+          continue;
+        }
         let group: Waiter[];
         if (this.queue.length <= this.maxGroup) {
           group = this.queue;
@@ -466,24 +475,30 @@ export class EventStore {
         } else {
           group = this.queue.splice(0, this.maxGroup);
         }
-        try {
-          const { ops, pend } = this.groupOps(group);
-          // The barrier encrypts the two rows: one AES-GCM for all the group's records.
-          await this.kv.batch(ops);
-          this.pending.set(pend.key, pend);
-          this.pendingRecords += group.length;
-          this.scheduleCompaction();
-          for (let i = 0; i < group.length; i++) (group[i] as Waiter).resolve();
-        } catch (e) {
-          for (let i = 0; i < group.length; i++) (group[i] as Waiter).reject(e);
-        }
-        // A commit that finished before many records queued would make the next group tiny, and
-        // every group pays its two rows, one seal per row and a round trip to the writer: let
-        // the event loop's pending I/O (requests already received) append first.
-        if (this.queue.length > 0 && this.queue.length < SMALL_GROUP) await new Promise<void>((r) => setImmediate(r));
+        const done = this.commitGroup(group);
+        inFlight.add(done);
+        void done.then(() => inFlight.delete(done));
+        // The next group waits for the end of this event-loop turn, so that every request already
+        // read (their sockets were ready in the same poll) lands in it.
+        await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  /** Writes one group; settles its records' promises. Never rejects. */
+  private async commitGroup(group: Waiter[]): Promise<void> {
+    try {
+      const { ops, pend } = this.groupOps(group);
+      // The barrier encrypts the two rows: one AES-GCM for all the group's records.
+      await this.kv.batch(ops);
+      this.pending.set(pend.key, pend);
+      this.pendingRecords += group.length;
+      this.scheduleCompaction();
+      for (let i = 0; i < group.length; i++) (group[i] as Waiter).resolve();
+    } catch (e) {
+      for (let i = 0; i < group.length; i++) (group[i] as Waiter).reject(e);
     }
   }
 

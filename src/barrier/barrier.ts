@@ -80,6 +80,10 @@ export class Barrier implements KVStore {
     await this.backend.batch(this.sealOps(ops));
   }
 
+  settle(): void {
+    this.backend.settle?.();
+  }
+
   /** Checks every op's path and encrypts the puts (the one validation/sealing step of batch writes). */
   private sealOps(ops: readonly BatchOp[]): BatchOp[] {
     this.unsealedKeyring();

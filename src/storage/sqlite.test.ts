@@ -80,6 +80,76 @@ describe('SqliteBackend', () => {
     await b.close();
   });
 
+  /** Blocks this thread (no event loop turn) until the writer has committed everything sent to it. */
+  const spinUntilCommitted = (b: SqliteBackend): void => {
+    const internals = b as unknown as { done: Int32Array; inFlight: { id: number }[] };
+    const last = internals.inFlight[internals.inFlight.length - 1]?.id;
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; i < 2000 && Atomics.load(internals.done, 0) !== last; i++) Atomics.wait(nap, 0, 0, 5);
+    expect(Atomics.load(internals.done, 0)).toBe(last);
+  };
+  /** Lets every queued microtask run, and nothing else. */
+  const microtasks = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await null;
+  };
+
+  it('settle() resolves a commit the writer finished without waiting for the event loop', async () => {
+    const b = await SqliteBackend.open({ dataDir: freshDir() });
+    await b.put('warm', Buffer.from('0'));
+    let resolved = false;
+    const p = b.put('a', Buffer.from('1')).then(() => (resolved = true));
+    spinUntilCommitted(b);
+    await microtasks();
+    expect(resolved).toBe(false); // the writer's message has not been handled: no turn has passed
+    b.settle();
+    await microtasks();
+    expect(resolved).toBe(true);
+    expect(await b.get('a')).toEqual(Buffer.from('1'));
+    await p;
+    // The writer's own answer to that commit arrives later and must not settle the next one.
+    let second = false;
+    const q = b.put('b', Buffer.from('2')).then(() => (second = true));
+    await new Promise((r) => setTimeout(r, 20));
+    await q;
+    expect(second).toBe(true);
+    expect(await b.get('b')).toEqual(Buffer.from('2'));
+    await b.close();
+  });
+
+  it('keeps two transactions in flight and settles both once the later one is committed', async () => {
+    const b = await SqliteBackend.open({ dataDir: freshDir() });
+    await b.put('warm', Buffer.from('0'));
+    const order: string[] = [];
+    const p1 = b.put('x', Buffer.from('1')).then(() => order.push('x'));
+    const p2 = b.batch([{ op: 'put', key: 'y', value: Buffer.from('2') }, { op: 'delete', key: 'warm' }]).then(() => order.push('y'));
+    const p3 = b.put('z', Buffer.from('3')).then(() => order.push('z'));
+    expect((b as unknown as { inFlight: unknown[] }).inFlight).toHaveLength(2); // z waits for a slot
+    spinUntilCommitted(b);
+    b.settle();
+    await microtasks();
+    expect(order).toEqual(['x', 'y']);
+    await Promise.all([p1, p2, p3]);
+    expect(order).toEqual(['x', 'y', 'z']);
+    expect(await b.get('warm')).toBeUndefined();
+    expect(await b.list('')).toEqual(['x', 'y', 'z']);
+    await b.close();
+  });
+
+  it('a failed transaction rejects only its own writes, also with another one in flight', async () => {
+    const b = await SqliteBackend.open({ dataDir: freshDir() });
+    const raw = new Database(b.path);
+    raw.exec("CREATE TRIGGER no_bad BEFORE INSERT ON kv WHEN NEW.key = 'bad' BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END");
+    raw.close();
+    const bad = b.batch([{ op: 'put', key: 'ok-in-bad', value: Buffer.from('1') }, { op: 'put', key: 'bad', value: Buffer.from('2') }]);
+    const good = b.put('good', Buffer.from('3'));
+    await expect(bad).rejects.toThrow(/refused by test trigger/);
+    await good;
+    b.settle(); // nothing in flight: a no-op
+    expect(await b.get('ok-in-bad')).toBeUndefined();
+    expect(await b.get('good')).toEqual(Buffer.from('3'));
+    await b.close();
+  });
+
   it('persists across close and reopen', async () => {
     const dir = freshDir();
     const a = await SqliteBackend.open({ dataDir: dir });

@@ -4,10 +4,17 @@
  * write survives power loss. Keys compare with SQLite's BINARY collation, i.e. UTF-8 byte order.
  *
  * Writes run on a dedicated worker thread with its own connection, and every write that arrives
- * while a commit is in flight joins the next transaction (group commit): the fsync of a commit
- * never blocks the event loop, and N concurrent writers cost about one fsync. Reads use the main
+ * while the writer is busy joins the next transaction (group commit; at most MAX_IN_FLIGHT
+ * transactions are handed over at once): the fsync of a commit never blocks the event loop, and N
+ * concurrent writers cost about one fsync. Reads use the main
  * thread's connection; WAL lets them run while the writer commits, and they see every write whose
  * promise has resolved.
+ *
+ * The writer answers each commit twice: it stores the batch id in a shared Int32Array, then posts a
+ * message. The message is only handled when the event loop polls again, which under load is after
+ * every request already read has been processed (a millisecond or more), and every client in the
+ * committed group waits that long. `settle()` reads the shared id instead, so a hot path that
+ * queues writes (the audit trail, once per request) takes up a finished commit at once.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +40,8 @@ export interface SqliteBackendOptions {
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
+// [0]: id of the last batch committed successfully (see SqliteBackend.settle).
+const done = new Int32Array(workerData.done);
 const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
@@ -64,6 +73,7 @@ parentPort.on('message', (m) => {
   }
   try {
     tx(Buffer.from(m.buf));
+    Atomics.store(done, 0, m.id);
     parentPort.postMessage({ id: m.id });
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String((e && e.message) || e) });
@@ -76,6 +86,13 @@ interface PendingWrite {
   readonly resolve: () => void;
   readonly reject: (e: Error) => void;
 }
+
+/**
+ * Transactions handed to the writer at once: the next one waits in the worker's message queue
+ * while the current one commits, so the writer goes from one commit to the next without a round
+ * trip through the event loop in between.
+ */
+const MAX_IN_FLIGHT = 2;
 
 /** Page size of a new database file. */
 const PAGE_SIZE = 16384;
@@ -140,8 +157,10 @@ export class SqliteBackend implements PhysicalBackend {
   private readonly writer: Worker;
   /** Writes waiting for the next transaction. */
   private queue: PendingWrite[] = [];
-  /** Writes in the transaction the worker is committing now. */
-  private inFlight: PendingWrite[] | undefined;
+  /** Transactions handed to the worker and not yet answered, oldest first (at most MAX_IN_FLIGHT). */
+  private inFlight: { readonly id: number; readonly group: PendingWrite[] }[] = [];
+  /** Shared with the writer: [0] is the id of the last batch it committed (ids wrap within int32). */
+  private readonly done = new Int32Array(new SharedArrayBuffer(4));
   private nextId = 1;
   private closeWaiter: (() => void) | undefined;
   private closed = false;
@@ -175,7 +194,7 @@ export class SqliteBackend implements PhysicalBackend {
     }
     this.writer = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path },
+      workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, done: this.done.buffer },
     });
     this.writer.unref();
     this.writer.on('message', (m: { id: number; error?: string }) => this.onCommitted(m));
@@ -185,28 +204,41 @@ export class SqliteBackend implements PhysicalBackend {
 
   /** Hands every queued write to the worker as one transaction, if it is idle. */
   private pump(): void {
-    if (this.inFlight !== undefined || this.queue.length === 0) return;
+    if (this.inFlight.length >= MAX_IN_FLIGHT || this.queue.length === 0) return;
     const group = this.queue;
     this.queue = [];
-    this.inFlight = group;
     const buf = encodeBatch(group);
     // Keep the process alive while a commit is outstanding.
     this.writer.ref();
     // The packed batch is transferred, not copied: one ArrayBuffer instead of a structured clone
     // of every operation object and of the pool slabs under each small value Buffer.
-    this.writer.postMessage({ id: this.nextId++, buf }, [buf]);
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    this.inFlight.push({ id, group });
+    this.writer.postMessage({ id, buf }, [buf]);
+  }
+
+  settle(): void {
+    // The worker commits in order: the last committed id covers every transaction sent before it.
+    const last = Atomics.load(this.done, 0);
+    for (let i = 0; i < this.inFlight.length; i++) {
+      if ((this.inFlight[i] as { id: number }).id !== last) continue;
+      for (let j = 0; j <= i; j++) this.onCommitted({ id: (this.inFlight[0] as { id: number }).id });
+      return;
+    }
   }
 
   private onCommitted(m: { id: number; error?: string }): void {
-    const group = this.inFlight;
-    this.inFlight = undefined;
-    if (group) {
-      const err = m.error !== undefined ? new Error(`SQLite write failed: ${m.error}`) : undefined;
-      for (let i = 0; i < group.length; i++) {
-        const w = group[i] as PendingWrite;
-        if (err) w.reject(err);
-        else w.resolve();
-      }
+    // An answer to a transaction already settled through the shared id, or to the close message.
+    const head = this.inFlight[0];
+    if (head === undefined || m.id !== head.id) return;
+    this.inFlight.shift();
+    const group = head.group;
+    const err = m.error !== undefined ? new Error(`SQLite write failed: ${m.error}`) : undefined;
+    for (let i = 0; i < group.length; i++) {
+      const w = group[i] as PendingWrite;
+      if (err) w.reject(err);
+      else w.resolve();
     }
     if (this.closeWaiter && this.queue.length === 0) {
       const done = this.closeWaiter;
@@ -215,13 +247,13 @@ export class SqliteBackend implements PhysicalBackend {
       return;
     }
     this.pump();
-    if (this.inFlight === undefined) this.writer.unref();
+    if (this.inFlight.length === 0) this.writer.unref();
   }
 
   private failAll(e: Error): void {
     if (this.failure === undefined) this.failure = e;
-    const all = [...(this.inFlight ?? []), ...this.queue];
-    this.inFlight = undefined;
+    const all = [...this.inFlight.flatMap((t) => t.group), ...this.queue];
+    this.inFlight = [];
     this.queue = [];
     for (const w of all) w.reject(e);
     if (this.closeWaiter) {
@@ -296,7 +328,7 @@ export class SqliteBackend implements PhysicalBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.inFlight !== undefined || this.queue.length > 0) {
+    if (this.inFlight.length > 0 || this.queue.length > 0) {
       await new Promise<void>((resolve) => {
         this.closeWaiter = resolve;
       });
@@ -313,7 +345,8 @@ export class SqliteBackend implements PhysicalBackend {
   private async stopWriter(): Promise<void> {
     this.writer.ref();
     await new Promise<void>((resolve) => {
-      const id = this.nextId++;
+      const id = this.nextId;
+      this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
       const onMessage = (m: { id: number }): void => {
         if (m.id !== id) return;
         this.writer.off('message', onMessage);

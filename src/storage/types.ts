@@ -24,6 +24,13 @@ export interface KVStore {
   list(prefix: string): Promise<string[]>;
   /** Applies every operation atomically, in order. */
   batch(ops: readonly BatchOp[]): Promise<void>;
+  /**
+   * Optional: settles, now, the promises of writes that are already durable but whose completion
+   * would otherwise only be seen when the event loop next polls (the SQLite backend's writer
+   * thread). A hot path that queues writes calls it so a busy event loop does not hold a finished
+   * commit, and every client waiting on it, for a whole loop iteration. Cheap when nothing is done.
+   */
+  settle?(): void;
 }
 
 /** A physical backend: a KVStore plus lifecycle. */
