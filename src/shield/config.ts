@@ -20,6 +20,7 @@ const schema = z
         distanceThreshold: z.number().min(0).max(1),
         dominantShare: z.number().min(0).max(1),
         confirmTicks: z.number().int().min(1),
+        immediateFactor: z.number().min(0),
         fastSeconds: z.number().int().min(0).max(19),
         holdSeconds: z.number().int().min(1),
         tauSeconds: positive,

@@ -230,10 +230,12 @@ describe('AttackDetector', () => {
     // The same traffic into two detectors: one ticked once a second (at .900: a timer's phase is
     // arbitrary), one every 250 ms (at .100, .350, .600, .850), with each request delivered before
     // the ticks that follow it.
-    const once = detector();
-    const often = detector();
+    // Confirmation timing: this flood (6x the threshold) would be declared without confirmation
+    // by default (see the immediateFactor test below).
+    const once = detector({ immediateFactor: 0 });
+    const often = detector({ immediateFactor: 0 });
     // The same four ticks a second, judging only the detectSeconds window (no short window).
-    const longOnly = detector({ fastSeconds: 0 });
+    const longOnly = detector({ fastSeconds: 0, immediateFactor: 0 });
     const r = rng(9);
     const buf: Parameters<AttackDetector['request']>[2][] = [];
     const sink = { request: (_n: string, _a: string, x: Parameters<AttackDetector['request']>[2]) => void buf.push(x) } as unknown as AttackDetector;
@@ -293,6 +295,33 @@ describe('AttackDetector', () => {
     expect(often.ev.ends).toHaveLength(1);
     expect(once.ev.ends).toHaveLength(1);
     expect(often.ev.updates.length).toBe(once.ev.updates.length);
+  });
+
+  it('a flood far over the threshold is declared at its first suspicious tick; one just over it is still confirmed', () => {
+    // Baseline 20 req/s, threshold max(3 x 20, 50) = 60 req/s; four ticks a second.
+    const declaredAfter = (floodRps: number, cfg: Parameters<typeof detector>[0] = {}): number => {
+      const { d, ev } = detector(cfg);
+      const r = rng(5);
+      let t = runOften(d, T0, 300, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+      expect(ev.starts).toHaveLength(0);
+      const floodStart = t;
+      for (let k = 0; k < 16 && ev.starts.length === 0; k++) {
+        t = runOften(d, t, 1, (sink, t0) => {
+          legitSecond(sink, t0, 20, 200, r);
+          floodSecond(sink, t0, floodRps, 1000, r, '/login');
+        });
+      }
+      expect(ev.starts).toHaveLength(1);
+      // The attack's start is set to the declaring tick less detectSeconds (3 s).
+      return ev.starts[0]!.attack.start + 3000 - floodStart;
+    };
+    // 600 req/s: ten times the threshold. Suspicious from the first tick (0.25 s); declared at the
+    // second (0.5 s: the window then holds enough of the flood to be 1.5x the threshold) by default,
+    // one second after the first when every attack is confirmed.
+    expect(declaredAfter(600)).toBe(500);
+    expect(declaredAfter(600, { immediateFactor: 0 })).toBe(1250);
+    // 60 more than the baseline's 20: 80 req/s, 1.33x the threshold, waits for the confirmation.
+    expect(declaredAfter(60)).toBeGreaterThanOrEqual(1250);
   });
 
   it('connection rejections above the floor are a connection-level attack', () => {

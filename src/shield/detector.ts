@@ -33,6 +33,11 @@ export interface DetectionConfig {
   readonly dominantShare: number;
   /** Consecutive suspicious ticks before an attack is declared. */
   readonly confirmTicks: number;
+  /**
+   * A suspicious window whose rate is at least this many times the threshold, with a composition
+   * deviation, declares the attack at once, without the confirmation (0: always confirm).
+   */
+  readonly immediateFactor: number;
   /** Seconds of the short window also judged before an attack (0: only the `detectSeconds` window). */
   readonly fastSeconds: number;
   /** Calm seconds before an attack ends. */
@@ -55,6 +60,7 @@ export const DEFAULT_DETECTION: DetectionConfig = {
   distanceThreshold: 0.5,
   dominantShare: 0.8,
   confirmTicks: 2,
+  immediateFactor: 1.5,
   fastSeconds: 1,
   holdSeconds: 60,
   tauSeconds: 3600,
@@ -284,8 +290,12 @@ export class AttackDetector {
     if (!s.attack) {
       if (!v.suspicious) s.suspiciousSince = -1;
       else if (s.suspiciousSince < 0) s.suspiciousSince = now;
-      // Suspicious for confirmTicks - 1 seconds (confirmTicks ticks in a row when ticking once a second).
-      if (v.suspicious && now - s.suspiciousSince >= (c.confirmTicks - 1) * 1000 - TICK_JITTER_MS) {
+      // Suspicious for confirmTicks - 1 seconds (confirmTicks ticks in a row when ticking once a
+      // second), or at once when the rate is far over the threshold and the composition deviates:
+      // confirmation guards against a moment's spike, and a flood that size has already cost the
+      // site's clients the wait.
+      if (v.suspicious && (now - s.suspiciousSince >= (c.confirmTicks - 1) * 1000 - TICK_JITTER_MS ||
+        (c.immediateFactor > 0 && v.deviation.length > 0 && v.rps >= c.immediateFactor * v.threshold))) {
         s.attack = {
           siteName: s.name, siteArn: s.arn, start: now - c.detectSeconds * 1000, requests: 0, maxRps: 0,
           vectors: new Set(), counts: DIMENSIONS.map(() => new Map<string, number>()), connections: new Map(),
