@@ -1,7 +1,9 @@
 /**
  * Observation channels of the data plane for Shield's detector and anyone else who listens: one
- * `bulwark:proxy-request` message per completed request and one `bulwark:proxy-connection` message
- * per connection the limits rejected or cut. Publishers check `hasSubscribers` first, so nothing is
+ * `bulwark:proxy-request` message per request, when it completes or, for a request that has to wait
+ * for the upstream gate, when it starts waiting (`queued`: a flood that piles up in front of a
+ * saturated upstream is seen as it arrives, not as the upstream works through it), and one
+ * `bulwark:proxy-connection` message per connection the limits rejected or cut. Publishers check `hasSubscribers` first, so nothing is
  * built when nobody listens.
  */
 import { channel } from 'node:diagnostics_channel';
@@ -11,7 +13,7 @@ export const PROXY_REQUEST_CHANNEL = 'bulwark:proxy-request';
 /** The diagnostics channel name of rejected or cut connections. */
 export const PROXY_CONNECTION_CHANNEL = 'bulwark:proxy-connection';
 
-/** One completed request as the proxy saw it. */
+/** One request as the proxy saw it, when it completed or started waiting at the upstream gate. */
 export interface ProxyRequestObservation {
   readonly site: string;
   readonly siteArn: string;
@@ -25,8 +27,10 @@ export interface ProxyRequestObservation {
   readonly hasQuery: boolean;
   readonly userAgent?: string;
   readonly referer?: string;
-  /** The status sent to the client (0 when the connection closed before a response). */
+  /** The status sent to the client (0 when the connection closed before a response, or `queued`). */
   readonly status: number;
+  /** Published when the request started waiting at the upstream gate: its outcome is not known (and not published later). */
+  readonly queued?: true;
   readonly action: 'ALLOW' | 'BLOCK' | 'COUNT' | 'CAPTCHA' | 'CHALLENGE';
   readonly terminatingRuleId?: string;
   readonly labels?: readonly string[];

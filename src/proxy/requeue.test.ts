@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChallengeIssuer } from './challenge.js';
 import type { UpstreamGate } from './limits.js';
 import type { SiteProxy } from './proxy.js';
+import { onProxyRequest, type ProxyRequestObservation } from './observe.js';
 import { SiteManager } from './sites.js';
 import { ScriptedAcl, decision, until } from './testing.js';
 import type { AclProvider, SiteProtection } from './types.js';
@@ -119,6 +120,36 @@ describe('requests queued across a web ACL change', () => {
     expect(mitigated.seen.length - evaluated).toBe(3);
     expect((await counted('AllowedRequests')) - before).toBe(3);
     await until(() => gate.active === 0 && gate.queued === 0);
+  });
+});
+
+describe('observations of queued requests', () => {
+  it('are published when a request starts waiting at the gate, and not again when it completes', async () => {
+    current = { acl: allowAll };
+    const gate = gateOf('shop');
+    const seen: ProxyRequestObservation[] = [];
+    const stop = onProxyRequest((o) => void seen.push(o));
+    try {
+      const first = get('/hold', '127.0.0.1');
+      await until(() => held.length === 1);
+      const queued = [get('/wait-1', '127.0.5.1'), get('/wait-2', '127.0.5.2')];
+      await until(() => gate.queued === 2);
+      // Seen while they wait (the flood a saturated upstream works through slowly is seen as it comes).
+      expect(seen.map((o) => [o.uri, o.clientIp, o.status, o.queued])).toEqual([
+        ['/wait-1', '127.0.5.1', 0, true],
+        ['/wait-2', '127.0.5.2', 0, true],
+      ]);
+      held.shift()!.end('done');
+      expect(await first).toBe(200);
+      expect(await Promise.all(queued)).toEqual([200, 200]);
+      await until(() => gate.active === 0 && gate.queued === 0 && seen.length >= 3);
+      // The first completed (published then, with its status); the queued two are not published again.
+      expect(seen.filter((o) => o.uri.startsWith('/wait'))).toHaveLength(2);
+      const done = seen.filter((o) => o.uri === '/hold');
+      expect(done.map((o) => [o.status, o.queued])).toEqual([[200, undefined]]);
+    } finally {
+      stop();
+    }
   });
 });
 

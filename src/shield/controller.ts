@@ -65,8 +65,8 @@ export class ShieldController {
       // request only when logging or another subscriber (GuardDuty) wants one.
       diagnostics_channel.unsubscribe(WAF_LOG_CHANNEL, this.onWafLog);
     }
-    // Published on completion with the arrival time: a request that waited longer than the detection
-    // window (a saturated upstream) still counts, in the oldest second the next evaluation reads, the
+    // Published on completion, or on entering the upstream gate's queue, with the arrival time: a
+    // request that completed later than the detection window after arriving still counts, in the oldest second the next evaluation reads, the
     // short window's when there is one (a flood queued at the upstream gate completes a second or
     // more after it arrived: counted back then, the short window would not see it).
     const d = this.detector;
