@@ -315,13 +315,41 @@ describe('AttackDetector', () => {
       // The attack's start is set to the declaring tick less detectSeconds (3 s).
       return ev.starts[0]!.attack.start + 3000 - floodStart;
     };
-    // 600 req/s: ten times the threshold. Suspicious from the first tick (0.25 s); declared at the
-    // second (0.5 s: the window then holds enough of the flood to be 1.5x the threshold) by default,
-    // one second after the first when every attack is confirmed.
-    expect(declaredAfter(600)).toBe(500);
+    // 600 req/s: ten times the threshold. Declared at the first tick (0.25 s; the short window is
+    // then far over the threshold) by default, one second later when every attack is confirmed.
+    expect(declaredAfter(600)).toBe(250);
     expect(declaredAfter(600, { immediateFactor: 0 })).toBe(1250);
     // 60 more than the baseline's 20: 80 req/s, 1.33x the threshold, waits for the confirmation.
     expect(declaredAfter(60)).toBeGreaterThanOrEqual(1250);
+  });
+
+  it('a flood that jumps far over the threshold while a slower one is being confirmed is declared at once', () => {
+    // Confirmation takes 5 s here (confirmTicks 6), so the two paths are far apart in time.
+    const declaredAfterJump = (cfg: Parameters<typeof detector>[0]): number => {
+      const { d, ev } = detector({ confirmTicks: 6, ...cfg });
+      const r = rng(6);
+      let t = runOften(d, T0, 300, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+      // Three seconds at 80 req/s, over the 60 req/s threshold but not 1.5 times it: the 3 s window
+      // of complete seconds is suspicious and not strong when the flood jumps.
+      t = runOften(d, t, 3, (sink, t0) => {
+        legitSecond(sink, t0, 20, 200, r);
+        floodSecond(sink, t0, 60, 1000, r, '/login');
+      });
+      expect(ev.starts).toHaveLength(0);
+      const jump = t;
+      for (let k = 0; k < 8 && ev.starts.length === 0; k++) {
+        t = runOften(d, t, 1, (sink, t0) => {
+          legitSecond(sink, t0, 20, 200, r);
+          floodSecond(sink, t0, 600, 1000, r, '/login');
+        });
+      }
+      expect(ev.starts).toHaveLength(1);
+      return ev.starts[0]!.attack.start + 3000 - jump;
+    };
+    // At the first tick: the short window (the last second at 80 and a quarter second at 620) is.
+    expect(declaredAfterJump({})).toBe(250);
+    // Confirmed only: 5 s after the suspicion began, about 2 s after the jump.
+    expect(declaredAfterJump({ immediateFactor: 0 })).toBeGreaterThanOrEqual(1500);
   });
 
   it('connection rejections above the floor are a connection-level attack', () => {

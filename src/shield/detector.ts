@@ -286,16 +286,25 @@ export class AttackDetector {
         v = other.v;
       }
     }
+    // Far over the threshold with a composition deviation, in the window judged or in the short one
+    // (a long window already suspicious is judged alone above, and its average lags the flood).
+    let strong = !s.attack && this.strong(v);
+    if (!s.attack && !strong && v.suspicious && this.shortSeconds > 0 && c.immediateFactor > 0) {
+      const other = this.suspiciousWindow(s, now, this.shortSeconds);
+      if (other !== undefined && this.strong(other.v)) {
+        strong = true;
+        w = other.w;
+        v = other.v;
+      }
+    }
     if (full) s.verdict = v;
     if (!s.attack) {
       if (!v.suspicious) s.suspiciousSince = -1;
       else if (s.suspiciousSince < 0) s.suspiciousSince = now;
       // Suspicious for confirmTicks - 1 seconds (confirmTicks ticks in a row when ticking once a
-      // second), or at once when the rate is far over the threshold and the composition deviates:
-      // confirmation guards against a moment's spike, and a flood that size has already cost the
-      // site's clients the wait.
-      if (v.suspicious && (now - s.suspiciousSince >= (c.confirmTicks - 1) * 1000 - TICK_JITTER_MS ||
-        (c.immediateFactor > 0 && v.deviation.length > 0 && v.rps >= c.immediateFactor * v.threshold))) {
+      // second), or at once when strong: confirmation guards against a moment's spike, and a flood
+      // that far over the threshold has already cost the site's clients the wait.
+      if (v.suspicious && (strong || now - s.suspiciousSince >= (c.confirmTicks - 1) * 1000 - TICK_JITTER_MS)) {
         s.attack = {
           siteName: s.name, siteArn: s.arn, start: now - c.detectSeconds * 1000, requests: 0, maxRps: 0,
           vectors: new Set(), counts: DIMENSIONS.map(() => new Map<string, number>()), connections: new Map(),
@@ -355,6 +364,12 @@ export class AttackDetector {
       if (!(t.seconds > 0 && t.total / t.seconds <= threshold && t.connections / t.seconds <= c.connectionFloorPerSec)) return false;
     }
     return true;
+  }
+
+  /** A suspicious verdict at least `immediateFactor` times the threshold, with a composition deviation. */
+  private strong(v: TickVerdict): boolean {
+    const f = this.config.immediateFactor;
+    return f > 0 && v.suspicious && v.deviation.length > 0 && v.rps >= f * v.threshold;
   }
 
   /** The window of `seconds` complete seconds and the current one's elapsed part, with its verdict, if suspicious. */
