@@ -202,7 +202,7 @@ export class SqliteBackend implements PhysicalBackend {
     this.writer.on('exit', () => this.failAll(new Error('the SQLite writer thread exited')));
   }
 
-  /** Hands every queued write to the worker as one transaction, if it is idle. */
+  /** Hands every queued write to the worker as one transaction, unless MAX_IN_FLIGHT are already there. */
   private pump(): void {
     if (this.inFlight.length >= MAX_IN_FLIGHT || this.queue.length === 0) return;
     const group = this.queue;
@@ -212,10 +212,16 @@ export class SqliteBackend implements PhysicalBackend {
     this.writer.ref();
     // The packed batch is transferred, not copied: one ArrayBuffer instead of a structured clone
     // of every operation object and of the pool slabs under each small value Buffer.
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    const id = this.takeId();
     this.inFlight.push({ id, group });
     this.writer.postMessage({ id, buf }, [buf]);
+  }
+
+  /** The next message id (wrapping within int32: it is compared with the shared Int32Array). */
+  private takeId(): number {
+    const id = this.nextId;
+    this.nextId = id >= 0x7fffffff ? 1 : id + 1;
+    return id;
   }
 
   settle(): void {
@@ -345,8 +351,7 @@ export class SqliteBackend implements PhysicalBackend {
   private async stopWriter(): Promise<void> {
     this.writer.ref();
     await new Promise<void>((resolve) => {
-      const id = this.nextId;
-      this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+      const id = this.takeId();
       const onMessage = (m: { id: number }): void => {
         if (m.id !== id) return;
         this.writer.off('message', onMessage);
