@@ -278,9 +278,14 @@ export class AttackDetector {
     // Then the short window (the last `fastSeconds` complete seconds and the part of the current
     // one): a flood many times the baseline crosses the rate threshold there well before the longer
     // window's average does. Same threshold and composition tests; the confirmation below is the same.
+    // Set once the short window has been judged this tick (not judged twice below).
+    let judgedShort = false;
     if (!s.attack && !v.suspicious) {
-      const other = (now % 1000 > 0 ? this.suspiciousWindow(s, now, c.detectSeconds) : undefined)
-        ?? (this.shortSeconds > 0 ? this.suspiciousWindow(s, now, this.shortSeconds) : undefined);
+      let other = now % 1000 > 0 ? this.suspiciousWindow(s, now, c.detectSeconds) : undefined;
+      if (other === undefined && this.shortSeconds > 0) {
+        other = this.suspiciousWindow(s, now, this.shortSeconds);
+        judgedShort = true;
+      }
       if (other !== undefined) {
         w = other.w;
         v = other.v;
@@ -289,7 +294,7 @@ export class AttackDetector {
     // Far over the threshold with a composition deviation, in the window judged or in the short one
     // (a long window already suspicious is judged alone above, and its average lags the flood).
     let strong = !s.attack && this.strong(v);
-    if (!s.attack && !strong && v.suspicious && this.shortSeconds > 0 && c.immediateFactor > 0) {
+    if (!s.attack && !strong && !judgedShort && v.suspicious && this.shortSeconds > 0 && c.immediateFactor > 0) {
       const other = this.suspiciousWindow(s, now, this.shortSeconds);
       if (other !== undefined && this.strong(other.v)) {
         strong = true;
