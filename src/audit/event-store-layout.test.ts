@@ -8,7 +8,7 @@ import { MemoryBackend } from '../storage/index.js';
 import { EventStore } from './event-store.js';
 import { lookupEvents } from './lookup.js';
 import { toCloudTrailRecord, type CloudTrailRecord } from './record.js';
-import { ACCOUNT, ROOT_IDENTITY, apiEvent } from './testing.js';
+import { ACCOUNT, ROOT_IDENTITY, apiEvent, expectOutboxClearsAcrossReopen } from './testing.js';
 
 const BASE = Date.UTC(2024, 4, 1, 12, 0, 0, 0);
 const pad = (ms: number): string => String(ms).padStart(16, '0');
@@ -109,12 +109,7 @@ describe('EventStore over data written with a row per record', () => {
     const out = await store.outbox('t1');
     expect(out).toEqual([...newestFirst].reverse());
     for (const k of out) expect(await store.getJson(k)).toBeDefined();
-    await kv.batch(store.outboxClearOps('t1', out.slice(0, 6)));
-    const reopened = new EventStore(kv);
-    await reopened.load();
-    expect(await reopened.outbox('t1')).toEqual(out.slice(6));
-    await kv.batch(reopened.outboxClearOps('t1', out.slice(6)));
-    expect(await kv.list('audit/outbox/')).toEqual([]);
+    await expectOutboxClearsAcrossReopen(kv, store, 't1', out, 6);
 
     // Purge: everything is past a one-day retention two days later.
     const purger = new EventStore(kv, { retentionDays: 1 });

@@ -6,7 +6,7 @@ import { SealManager } from '../barrier/index.js';
 import { MemoryBackend, type BatchOp } from '../storage/index.js';
 import { EventStore } from './event-store.js';
 import { toCloudTrailRecord } from './record.js';
-import { ACCOUNT, apiEvent } from './testing.js';
+import { ACCOUNT, apiEvent, expectOutboxClearsAcrossReopen } from './testing.js';
 
 class CountingKV extends MemoryBackend {
   batches: number[] = [];
@@ -246,12 +246,7 @@ describe('EventStore group commit', () => {
     await Promise.all(items.map(({ e, r }) => store.append(r, JSON.stringify(r), e.time.getTime(), ['t1'])));
     const keys = await store.outbox('t1');
     expect(keys).toHaveLength(10);
-    await kv.batch(store.outboxClearOps('t1', keys.slice(0, 4)));
-    const reopened = new EventStore(kv);
-    await reopened.load();
-    expect(await reopened.outbox('t1')).toEqual(keys.slice(4));
-    await kv.batch(reopened.outboxClearOps('t1', keys.slice(4)));
-    expect(await kv.list('audit/outbox/')).toEqual([]);
+    await expectOutboxClearsAcrossReopen(kv, store, 't1', keys, 4);
   });
 
   it('compacts on its own in the background, and a restart compacts what a crash left pending', async () => {

@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { eventIdAt, type ApiCallEvent, type EventIdentity } from '../events/index.js';
 import type { RequestContext, ServiceDefinition } from '../http/service.js';
 import type { Principal } from '../iam/index.js';
+import type { KVStore } from '../storage/index.js';
+import { expect } from 'vitest';
+import { EventStore, type EventKey } from './event-store.js';
 
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
@@ -107,4 +110,18 @@ export async function callOperation(
   );
   if (err) throw err;
   return out ?? {};
+}
+
+/**
+ * Clears `trail`'s outbox in two steps across a restart: the first `firstCount` of `keys` through
+ * `store`, then, after checking that a store opened afresh on `kv` still holds exactly the rest, the
+ * rest through that one; expects no outbox rows left.
+ */
+export async function expectOutboxClearsAcrossReopen(kv: KVStore, store: EventStore, trail: string, keys: readonly EventKey[], firstCount: number): Promise<void> {
+  await kv.batch(store.outboxClearOps(trail, keys.slice(0, firstCount)));
+  const reopened = new EventStore(kv);
+  await reopened.load();
+  expect(await reopened.outbox(trail)).toEqual(keys.slice(firstCount));
+  await kv.batch(reopened.outboxClearOps(trail, keys.slice(firstCount)));
+  expect(await kv.list('audit/outbox/')).toEqual([]);
 }
