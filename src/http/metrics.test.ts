@@ -1,6 +1,7 @@
+import { closeSync, openSync, readdirSync } from 'node:fs';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ApiMetrics } from './metrics.js';
+import { ApiMetrics, collectProcessMetrics } from './metrics.js';
 
 /** The same two metrics as prom-client's own Counter and Histogram (what ApiMetrics replaced). */
 function reference(): { registry: Registry; observe(service: string, operation: string, status: number, seconds: number): void } {
@@ -79,5 +80,39 @@ describe('ApiMetrics', () => {
       m.observe(s, o, st, secs);
     }
     expect(await apiLines(m.registry)).toBe(await apiLines(ref.registry));
+  });
+});
+
+describe('collectProcessMetrics', () => {
+  /** The value of one unlabelled series in the exposition text. */
+  const valueOf = (text: string, name: string): number => {
+    const m = new RegExp(`^${name} (\\d+)`, 'm').exec(text);
+    if (!m) throw new Error(`${name} missing`);
+    return Number(m[1]);
+  };
+
+  it('keeps the default process metrics but none whose scrape walks every handle', async () => {
+    const registry = new Registry();
+    collectProcessMetrics(registry, 'p_');
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names).toEqual(expect.arrayContaining(['p_process_cpu_seconds_total', 'p_nodejs_eventloop_lag_p99_seconds', 'p_nodejs_heap_size_used_bytes', 'p_process_max_fds']));
+    expect(names.filter((n) => n.includes('active_'))).toEqual([]);
+    expect(names.filter((n) => n === 'p_process_open_fds')).toHaveLength(process.platform === 'linux' ? 1 : 0);
+  });
+
+  it.runIf(process.platform === 'linux')('counts open file descriptors as /proc/self/fd lists them', async () => {
+    const registry = new Registry();
+    collectProcessMetrics(registry, 'p_');
+    const listed = (): number => readdirSync('/proc/self/fd').length - 1;
+    const before = valueOf(await registry.metrics(), 'p_process_open_fds');
+    expect(before).toBe(listed());
+    const fds = Array.from({ length: 25 }, () => openSync('/dev/null', 'r'));
+    try {
+      const during = valueOf(await registry.metrics(), 'p_process_open_fds');
+      expect(during).toBe(listed());
+      expect(during - before).toBe(25);
+    } finally {
+      for (const fd of fds) closeSync(fd);
+    }
   });
 });

@@ -8,7 +8,8 @@
  * series on scrape through the same value structure prom-client's own metrics produce, so the
  * exposition text is unchanged (metrics.test.ts compares the two).
  */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { readdirSync, statSync } from 'node:fs';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Latency bucket upper bounds, in seconds. */
 const LATENCY_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -161,6 +162,50 @@ interface Child {
   readonly generation: number;
 }
 
+/**
+ * prom-client's default process metrics whose scrape costs time in proportion to the open handles:
+ * the active handles, requests and resources (by type and in total: one JS object or string per
+ * handle) and the open file descriptors (a readdir of /proc/self/fd). With the thousands of
+ * connections of a flood, one scrape held the event loop for tens of milliseconds (docs/benchmarks.md,
+ * "Metrics scrapes during a flood").
+ */
+const LINEAR_PROCESS_METRICS = [
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_requests',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+  'process_open_fds',
+];
+
+/**
+ * Registers prom-client's default process metrics (CPU, memory, heap, GC, event-loop delay, file
+ * descriptor limit, version) without {@link LINEAR_PROCESS_METRICS}, and an open file descriptor
+ * count that costs one stat(): Linux 6.2 and later report the number of open descriptors as the
+ * size of /proc/self/fd (older kernels report 0, and the count falls back to reading the
+ * directory). Connection counts are the proxy's own gauges (`bulwark_proxy_open_connections`).
+ */
+export function collectProcessMetrics(registry: Registry, prefix: string): void {
+  collectDefaultMetrics({ register: registry, prefix });
+  for (const name of LINEAR_PROCESS_METRICS) registry.removeSingleMetric(prefix + name);
+  if (process.platform !== 'linux') return;
+  new Gauge({
+    name: `${prefix}process_open_fds`,
+    help: 'Number of open file descriptors.',
+    registers: [registry],
+    collect() {
+      try {
+        const n = statSync('/proc/self/fd').size;
+        // readdirSync opens one descriptor of its own while it reads.
+        this.set(n > 0 ? n : readdirSync('/proc/self/fd').length - 1);
+      } catch {
+        // no /proc: leave the gauge as it is
+      }
+    },
+  });
+}
+
 /** The API's metrics: requests by service/operation/status and their latency. */
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -168,7 +213,7 @@ export class ApiMetrics {
   readonly latency = new LatencyHistogram();
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'bulwark_process_' });
+    collectProcessMetrics(this.registry, 'bulwark_process_');
     // The registry only reads name, help, type, aggregator and the values of a metric.
     this.registry.registerMetric(this.requests as never);
     this.registry.registerMetric(this.latency as never);
