@@ -14,6 +14,8 @@
 //                                                  [--no-adaptive (limits.adaptiveConcurrency: false)]
 //                                                  [--no-priority (limits.maxEstablishedSources: 0, the gate without
 //                                                   priority of established clients, for before/after runs)]
+//                                                  [--newcomer-share S] [--min-in-flight N] (the site's limits
+//                                                   newcomerShare and minInFlight, for before/after runs)
 //                                                  [--http-client (the flood sent with node:http's Agent, as before
 //                                                   the lean client; see RawBot)]
 //                                                  [--timeline (Bulwark: every 250 ms of the flood's first 8 s, the
@@ -380,6 +382,12 @@ http { access_log off; client_body_temp_path ${dir}/tmp/b; proxy_temp_path ${dir
   throw new Error('nginx did not start; see ' + join(dir, 'nginx-error.log'));
 }
 
+/** A site limit given on the command line (`--newcomer-share 0.25`), or undefined. */
+function limitArg(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : Number(process.argv[i + 1]);
+}
+
 async function startBulwarkSite(dir, upstreamPort, withShield = true) {
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'bulwark.yaml');
@@ -388,9 +396,11 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
     '  - name: shop',
     '    listen: 127.0.0.1:0',
     `    upstream: http://127.0.0.1:${upstreamPort}`,
-    ...(process.argv.includes('--no-priority') || process.argv.includes('--no-adaptive') ? ['    limits:'] : []),
+    ...(process.argv.includes('--no-priority') || process.argv.includes('--no-adaptive') || limitArg('newcomer-share') !== undefined || limitArg('min-in-flight') !== undefined ? ['    limits:'] : []),
     ...(process.argv.includes('--no-priority') ? ['      maxEstablishedSources: 0'] : []),
     ...(process.argv.includes('--no-adaptive') ? ['      adaptiveConcurrency: false'] : []),
+    ...(limitArg('newcomer-share') !== undefined ? [`      newcomerShare: ${limitArg('newcomer-share')}`] : []),
+    ...(limitArg('min-in-flight') !== undefined ? [`      minInFlight: ${limitArg('min-in-flight')}`] : []),
     'shield:',
     '  detection:',
     '    minBaselineSeconds: 20',
