@@ -323,6 +323,34 @@ describe('AttackDetector', () => {
     expect(declaredAfter(60)).toBeGreaterThanOrEqual(1250);
   });
 
+  it('a flood declared from the short window does not take a client with a few requests in it for a hot source', () => {
+    // A new site (no trusted baseline: only single hot addresses go into a signature), floor 2 req/s
+    // per source. A visitor loads a page (two requests) just as a flood from 20 addresses starts;
+    // with the second before, it has three requests in the 1.25 s short window that declares the
+    // attack at the first tick, over 2 req/s x 1.25 s: per-source rates are judged over at least
+    // the detection window (3 s: 6 requests) instead.
+    const { d, ev } = detector({ minBaselineSeconds: 100_000, perSourceFloorRps: 2 });
+    const r = rng(9);
+    let t = runOften(d, T0, 10, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+    const visitor = { clientIp: '10.9.9.9', country: 'FR', userAgent: UAS[0] as string, method: 'GET' };
+    d.request('shop', SITE, { ...visitor, time: t - 500, uri: '/' });
+    d.request('shop', SITE, { ...visitor, time: t + 10, uri: '/products' });
+    d.request('shop', SITE, { ...visitor, time: t + 20, uri: '/img/logo.png' });
+    // 160 requests in 250 ms: the 3 s window (+ 0.25 s) is just suspicious (~67 req/s over the static
+    // floor of 50), the short one (~144 req/s) far over it, so the short window declares the attack.
+    for (let i = 0; i < 160; i++) {
+      const src = i % 20;
+      d.request('shop', SITE, { time: t + Math.floor(i * 1.5), clientIp: `198.51.100.${10 + src}`, country: 'FR', userAgent: 'python-requests/2.32', uri: '/login', method: 'GET' });
+    }
+    t += 250;
+    d.tick(t);
+    expect(ev.starts).toHaveLength(1);
+    expect(ev.starts[0]!.window.seconds).toBeLessThan(2);
+    const sig = deriveSignature(ev.starts[0]!)!;
+    expect(sig.addresses).toHaveLength(20);
+    expect(sig.addresses.every((a) => a.startsWith('198.51.100.'))).toBe(true);
+  });
+
   it('a flood that jumps far over the threshold while a slower one is being confirmed is declared at once', () => {
     // Confirmation takes 5 s here (confirmTicks 6), so the two paths are far apart in time.
     const declaredAfterJump = (cfg: Parameters<typeof detector>[0]): number => {

@@ -105,6 +105,13 @@ export interface AttackView {
   readonly warm: boolean;
   /** Per-source rate above which a source is hot. */
   readonly hotSourceRps: number;
+  /**
+   * Shortest span a source's rate is judged over (the detection window, `detectSeconds`): in a
+   * shorter window (the short one that declares a strong flood at once) a source is hot only with
+   * `hotSourceRps` × this many requests, since a visitor's page load puts a few requests into a
+   * second.
+   */
+  readonly hotMinSeconds: number;
 }
 
 /** Callbacks of the detector. */
@@ -385,7 +392,7 @@ export class AttackDetector {
   }
 
   private view(s: SiteState, w: WindowStats, warm: boolean): AttackView {
-    return { attack: s.attack as AttackAggregate, window: w, baseline: s.baseline, warm, hotSourceRps: this.hotSourceRps(s, warm) };
+    return { attack: s.attack as AttackAggregate, window: w, baseline: s.baseline, warm, hotSourceRps: this.hotSourceRps(s, warm), hotMinSeconds: this.config.detectSeconds };
   }
 
   private accumulate(a: AttackAggregate, w: WindowStats, v: TickVerdict, first: boolean): void {
