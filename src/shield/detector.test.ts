@@ -323,6 +323,28 @@ describe('AttackDetector', () => {
     expect(declaredAfter(60)).toBeGreaterThanOrEqual(1250);
   });
 
+  it('a flash crowd of page loads (a burst of requests per visitor) is not an attack in the short window either', () => {
+    // A new site (no trusted baseline), default floor of 5 req/s per source. From t, 40 new visitors
+    // a second each load a page with 7 assets within 80 ms: 320 req/s, over six times the static
+    // floor of 50, from many networks, user agents and URLs. In the 1.25 s short window every
+    // visitor has 8 requests (over 5 x 1.25), which made all traffic look concentrated on hot sources.
+    const { d, ev } = detector({ minBaselineSeconds: 100_000 });
+    const r = rng(11);
+    let t = runOften(d, T0, 10, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+    let visitor = 0;
+    t = runOften(d, t, 8, (sink, t0) => {
+      legitSecond(sink, t0, 20, 200, r);
+      for (let v = 0; v < 40; v++, visitor++) {
+        const ip = `172.16.${visitor % 200}.${(visitor >> 3) % 250 + 1}`;
+        const at = t0 + Math.floor(r() * 900);
+        for (let k = 0; k < 8; k++) {
+          sink.request('shop', SITE, { time: at + k * 10, clientIp: ip, country: 'FR', userAgent: UAS[visitor % UAS.length] as string, uri: k === 0 ? URLS[visitor % URLS.length] as string : `/assets/${k}.css`, referer: k === 0 ? undefined : 'https://shop.example/', method: 'GET' });
+        }
+      }
+    });
+    expect(ev.starts).toHaveLength(0);
+  });
+
   it('a flood declared from the short window does not take a client with a few requests in it for a hot source', () => {
     // A new site (no trusted baseline: only single hot addresses go into a signature), floor 2 req/s
     // per source. A visitor loads a page (two requests) just as a flood from 20 addresses starts;

@@ -242,7 +242,9 @@ export class AttackDetector {
     const threshold = Math.max(c.rateFactor * (warm ? b.rate : 0), c.staticFloorRps);
     const deviation: string[] = [];
     if (w.total > 0) {
-      const hot = Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * b.perSourceHigh : 0) * w.seconds;
+      // Over at least the detection window, as in the signature (AttackView.hotMinSeconds): a visitor's
+      // few requests in the short window are not a hot source.
+      const hot = Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * b.perSourceHigh : 0) * Math.max(w.seconds, c.detectSeconds);
       let hotRequests = 0;
       for (const v of (w.counts[dimIndex('ip')] as Map<string, number>).values()) if (v > hot) hotRequests += v;
       if (hotRequests / w.total >= c.concentrationShare) deviation.push('SOURCE_IP_ADDRESS');
