@@ -330,9 +330,9 @@ describe('AttackDetector', () => {
     // visitor has 8 requests (over 5 x 1.25), which made all traffic look concentrated on hot sources.
     const { d, ev } = detector({ minBaselineSeconds: 100_000 });
     const r = rng(11);
-    let t = runOften(d, T0, 10, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+    const t = runOften(d, T0, 10, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
     let visitor = 0;
-    t = runOften(d, t, 8, (sink, t0) => {
+    runOften(d, t, 8, (sink, t0) => {
       legitSecond(sink, t0, 20, 200, r);
       for (let v = 0; v < 40; v++, visitor++) {
         const ip = `172.16.${visitor % 200}.${(visitor >> 3) % 250 + 1}`;
