@@ -105,13 +105,8 @@ export interface AttackView {
   readonly warm: boolean;
   /** Per-source rate above which a source is hot. */
   readonly hotSourceRps: number;
-  /**
-   * Shortest span a source's rate is judged over (the detection window, `detectSeconds`): in a
-   * shorter window (the short one that declares a strong flood at once) a source is hot only with
-   * `hotSourceRps` × this many requests, since a visitor's page load puts a few requests into a
-   * second.
-   */
-  readonly hotMinSeconds: number;
+  /** Requests in {@link window} above which a source is hot (see AttackDetector.hotSourceRequests). */
+  readonly hotSourceRequests: number;
 }
 
 /** Callbacks of the detector. */
@@ -229,9 +224,18 @@ export class AttackDetector {
     return out;
   }
 
-  private hotSourceRps(s: SiteState, warm: boolean): number {
+  private hotSourceRps(b: Baseline, warm: boolean): number {
     const c = this.config;
-    return Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * s.baseline.perSourceHigh : 0);
+    return Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * b.perSourceHigh : 0);
+  }
+
+  /**
+   * Requests in `w` above which a source is hot: the hot rate over the window's span, but over at
+   * least `detectSeconds`. A visitor's page load puts a few requests into a second, which in the
+   * short window (a second or so, declaring a strong flood at once) would exceed the rate.
+   */
+  private hotSourceRequests(b: Baseline, warm: boolean, w: WindowStats): number {
+    return this.hotSourceRps(b, warm) * Math.max(w.seconds, this.config.detectSeconds);
   }
 
   /** The verdict on a window for a site. */
@@ -242,9 +246,7 @@ export class AttackDetector {
     const threshold = Math.max(c.rateFactor * (warm ? b.rate : 0), c.staticFloorRps);
     const deviation: string[] = [];
     if (w.total > 0) {
-      // Over at least the detection window, as in the signature (AttackView.hotMinSeconds): a visitor's
-      // few requests in the short window are not a hot source.
-      const hot = Math.max(c.perSourceFloorRps, warm ? c.perSourceFactor * b.perSourceHigh : 0) * Math.max(w.seconds, c.detectSeconds);
+      const hot = this.hotSourceRequests(b, warm, w);
       let hotRequests = 0;
       for (const v of (w.counts[dimIndex('ip')] as Map<string, number>).values()) if (v > hot) hotRequests += v;
       if (hotRequests / w.total >= c.concentrationShare) deviation.push('SOURCE_IP_ADDRESS');
@@ -394,7 +396,7 @@ export class AttackDetector {
   }
 
   private view(s: SiteState, w: WindowStats, warm: boolean): AttackView {
-    return { attack: s.attack as AttackAggregate, window: w, baseline: s.baseline, warm, hotSourceRps: this.hotSourceRps(s, warm), hotMinSeconds: this.config.detectSeconds };
+    return { attack: s.attack as AttackAggregate, window: w, baseline: s.baseline, warm, hotSourceRps: this.hotSourceRps(s.baseline, warm), hotSourceRequests: this.hotSourceRequests(s.baseline, warm, w) };
   }
 
   private accumulate(a: AttackAggregate, w: WindowStats, v: TickVerdict, first: boolean): void {

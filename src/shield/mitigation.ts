@@ -50,8 +50,7 @@ export function deriveSignature(view: AttackView, o: SignatureOptions = DEFAULT_
   const w = view.window;
   const b = view.baseline;
   const ips = w.counts[dimIndex('ip')] as Map<string, number>;
-  // Requests over which a source is hot: its rate over the window, judged over at least hotMinSeconds.
-  const hot = view.hotSourceRps * Math.max(w.seconds, view.hotMinSeconds);
+  const hot = view.hotSourceRequests;
   let budget = o.maxBaselineShare - (previous?.baselineShare ?? 0);
   const chosen = new Set(previous?.addresses ?? []);
   const hotIps: string[] = [];
