@@ -246,7 +246,8 @@ export class SqliteBackend implements PhysicalBackend {
       if (err) w.reject(err);
       else w.resolve();
     }
-    if (this.closeWaiter && this.queue.length === 0) {
+    // close() waits for every transaction: with two in flight, the first answer is not the last.
+    if (this.closeWaiter && this.queue.length === 0 && this.inFlight.length === 0) {
       const done = this.closeWaiter;
       this.closeWaiter = undefined;
       done();
