@@ -3,8 +3,8 @@
  * `bulwark:proxy-request` message per request, when it completes or, for a request that has to wait
  * for the upstream gate, when it starts waiting (`queued`: a flood that piles up in front of a
  * saturated upstream is seen as it arrives, not as the upstream works through it), and one
- * `bulwark:proxy-connection` message per connection the limits rejected or cut. Publishers check `hasSubscribers` first, so nothing is
- * built when nobody listens.
+ * `bulwark:proxy-connection` message per connection the limits rejected or cut. Publishers check
+ * `hasSubscribers` first, so nothing is built when nobody listens.
  */
 import { channel } from 'node:diagnostics_channel';
 

@@ -66,9 +66,10 @@ export class ShieldController {
       diagnostics_channel.unsubscribe(WAF_LOG_CHANNEL, this.onWafLog);
     }
     // Published on completion, or on entering the upstream gate's queue, with the arrival time: a
-    // request that completed later than the detection window after arriving still counts, in the oldest second the next evaluation reads, the
-    // short window's when there is one (a flood queued at the upstream gate completes a second or
-    // more after it arrived: counted back then, the short window would not see it).
+    // request that completed later than the detection window after arriving still counts, in the
+    // oldest second the next evaluation reads, the short window's when there is one (a flood queued
+    // at the upstream gate completes a second or more after it arrived: counted back then, the
+    // short window would not see it).
     const d = this.detector;
     const oldest = Date.now() - (d.shortSeconds > 0 ? d.shortSeconds : d.config.detectSeconds - 1) * 1000;
     const time = e.time < oldest ? oldest : e.time;
