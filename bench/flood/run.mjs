@@ -382,13 +382,10 @@ http { access_log off; client_body_temp_path ${dir}/tmp/b; proxy_temp_path ${dir
   throw new Error('nginx did not start; see ' + join(dir, 'nginx-error.log'));
 }
 
-/** A site limit given on the command line (`--newcomer-share 0.25`), or undefined. */
-function limitArg(name) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : Number(process.argv[i + 1]);
-}
-
 async function startBulwarkSite(dir, upstreamPort, withShield = true) {
+  // The site's limits newcomerShare and minInFlight from --newcomer-share / --min-in-flight (undefined: default).
+  const newcomerShare = arg('newcomer-share', undefined);
+  const minInFlight = arg('min-in-flight', undefined);
   mkdirSync(dir, { recursive: true });
   const configFile = join(dir, 'bulwark.yaml');
   writeFileSync(configFile, [
@@ -396,11 +393,11 @@ async function startBulwarkSite(dir, upstreamPort, withShield = true) {
     '  - name: shop',
     '    listen: 127.0.0.1:0',
     `    upstream: http://127.0.0.1:${upstreamPort}`,
-    ...(process.argv.includes('--no-priority') || process.argv.includes('--no-adaptive') || limitArg('newcomer-share') !== undefined || limitArg('min-in-flight') !== undefined ? ['    limits:'] : []),
+    ...(process.argv.includes('--no-priority') || process.argv.includes('--no-adaptive') || newcomerShare !== undefined || minInFlight !== undefined ? ['    limits:'] : []),
     ...(process.argv.includes('--no-priority') ? ['      maxEstablishedSources: 0'] : []),
     ...(process.argv.includes('--no-adaptive') ? ['      adaptiveConcurrency: false'] : []),
-    ...(limitArg('newcomer-share') !== undefined ? [`      newcomerShare: ${limitArg('newcomer-share')}`] : []),
-    ...(limitArg('min-in-flight') !== undefined ? [`      minInFlight: ${limitArg('min-in-flight')}`] : []),
+    ...(newcomerShare !== undefined ? [`      newcomerShare: ${newcomerShare}`] : []),
+    ...(minInFlight !== undefined ? [`      minInFlight: ${minInFlight}`] : []),
     'shield:',
     '  detection:',
     '    minBaselineSeconds: 20',
