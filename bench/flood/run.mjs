@@ -462,7 +462,7 @@ async function metricsText(endpoint) {
 
 function parseGauges(text) {
   const out = {};
-  for (const m of text.matchAll(/^bulwark_proxy_(upstream_requests|open_connections|connections_rejected_total)\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
+  for (const m of text.matchAll(/^bulwark_proxy_(upstream_requests|upstream_limit|open_connections|connections_rejected_total)\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
     if (!m[2].includes('site="shop"')) continue;
     const label = /state="(\w+)"|reason="(\w+)"/.exec(m[2]);
     out[label ? (label[1] ?? label[2]) : m[1]] = Number(m[3]);
@@ -476,7 +476,7 @@ async function eventLoopLag(endpoint) {
   if (text === undefined) return {};
   const num = (re) => { const m = re.exec(text); return m ? Math.round(Number(m[1]) * 1e4) / 10 : undefined; };
   const g = parseGauges(text);
-  return { lagMaxMs: num(/^bulwark_process_nodejs_eventloop_lag_max_seconds (\S+)/m), lagP99Ms: num(/^bulwark_process_nodejs_eventloop_lag_p99_seconds (\S+)/m), inFlight: g.in_flight, queued: g.queued };
+  return { lagMaxMs: num(/^bulwark_process_nodejs_eventloop_lag_max_seconds (\S+)/m), lagP99Ms: num(/^bulwark_process_nodejs_eventloop_lag_p99_seconds (\S+)/m), inFlight: g.in_flight, queued: g.queued, limit: g.upstream_limit };
 }
 
 function slowhttptest(port, mode, seconds) {

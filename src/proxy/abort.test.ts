@@ -116,6 +116,7 @@ describe('clients that abort while waiting for the upstream', () => {
     await until(() => guard.connectionCount === 2);
     expect(gate.queued).toBe(1);
     expect(await gauge('bulwark_proxy_upstream_requests', 'site="queue",state="queued"')).toBe(1);
+    expect(await gauge('bulwark_proxy_upstream_limit', 'site="queue"')).toBe(gate.limit);
     // The abandoned places are free again: this request waits for a slot instead of getting 503.
     const live = start(ports.queue!, '/live', '127.0.2.4');
     await until(() => gate.queued === 2 || live.settled);

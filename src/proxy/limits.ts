@@ -101,6 +101,7 @@ const CUT = 'bulwark_proxy_slow_clients_cut_total';
 
 const OPEN = 'bulwark_proxy_open_connections';
 const UPSTREAM = 'bulwark_proxy_upstream_requests';
+const UPSTREAM_LIMIT = 'bulwark_proxy_upstream_limit';
 
 /** The guards and gates of the running sites of a registry, read when the gauges are scraped. */
 const watched = new WeakMap<Registry, Map<string, { guard: ConnectionGuard; gate: UpstreamGate }>>();
@@ -131,6 +132,18 @@ function registerGauges(registry: Registry, all: Map<string, { guard: Connection
           this.labels(site, 'in_flight').set(w.gate.active);
           this.labels(site, 'queued').set(w.gate.queued);
         }
+      },
+    });
+  }
+  if (registry.getSingleMetric(UPSTREAM_LIMIT) === undefined) {
+    new Gauge({
+      name: UPSTREAM_LIMIT,
+      help: 'Upstream slots granted at most now: the adaptive limit, else the slot count (0: no cap)',
+      labelNames: ['site'],
+      registers: [registry],
+      collect(this: Gauge<'site'>) {
+        this.reset();
+        for (const [site, w] of all) this.labels(site).set(w.gate.limit);
       },
     });
   }
