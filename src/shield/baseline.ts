@@ -104,7 +104,8 @@ export class TrafficWindow {
   }
 
   /** Counts one request. */
-  add(r: TrafficSample): void {
+  /** Counts one request; returns its second's count so far. */
+  add(r: TrafficSample): number {
     const s = this.slotFor(r.time);
     s.total++;
     const ip = plainIp(r.clientIp);
@@ -115,6 +116,7 @@ export class TrafficWindow {
     this.bump(s, 4, r.uri, this.limits.keysPerSlot);
     this.bump(s, 5, r.referer || NONE, this.limits.keysPerSlot);
     this.bump(s, 6, r.method, this.limits.keysPerSlot);
+    return s.total;
   }
 
   /** Counts one connection rejection. */

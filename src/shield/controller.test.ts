@@ -7,8 +7,9 @@ import { ShieldController, type ShieldControllerOptions } from './controller.js'
 const SITE = 'arn:aws:bulwark:us-east-1:000000000000:site/shop';
 const quiet = { warn: () => undefined, error: () => undefined, debug: () => undefined, info: () => undefined };
 
-function controller(): ShieldController {
+function controller(extra: Partial<ShieldControllerOptions> = {}): ShieldController {
   const o = {
+    ...extra,
     store: { load: async () => undefined, attacks: new Map(), putAttack: async () => undefined, protectionFor: () => undefined },
     placer: { removeStale: async () => 0, remove: async () => undefined, get: () => undefined },
     logger: quiet,
@@ -35,6 +36,24 @@ describe('ShieldController', () => {
     await c.stop();
     await c.start();
     expect(wafLogHasSubscribers()).toBe(true);
+  });
+
+  it('ticks at once when a request makes its second strong on its own, not at the next interval', async () => {
+    // A new site: threshold 100 req/s (the static floor), strong at 150 requests in one second. The
+    // interval tick is a minute away; 160 requests from one /24 in the same second are declared
+    // within one turn of the event loop.
+    c = controller({ tickMs: 60_000 });
+    await c.start();
+    const ch = diagnostics_channel.channel(PROXY_REQUEST_CHANNEL);
+    // In the first half of a second, so that the tick comes within the same one.
+    while (Date.now() % 1000 >= 500) await new Promise((r) => setTimeout(r, 20));
+    const now = Date.now();
+    for (let i = 0; i < 149; i++) ch.publish({ site: 'shop', siteArn: SITE, time: now, clientIp: `198.51.100.${i}`, method: 'GET', uri: '/login', hasQuery: false, status: 0, action: 'ALLOW' });
+    await new Promise((r) => setImmediate(r));
+    expect(c.detector.attackOf(SITE)).toBeUndefined();
+    for (let i = 149; i < 160; i++) ch.publish({ site: 'shop', siteArn: SITE, time: now, clientIp: `198.51.100.${i}`, method: 'GET', uri: '/login', hasQuery: false, status: 0, action: 'ALLOW' });
+    await new Promise((r) => setImmediate(r));
+    expect(c.detector.attackOf(SITE)).toBeDefined();
   });
 
   it('counts a request that completes long after it arrived no further back than the short window', async () => {

@@ -54,6 +54,8 @@ export class ShieldController {
   private readonly ongoing = new Map<string, Ongoing>();
   private readonly signatureOptions: SignatureOptions;
   private timer: NodeJS.Timeout | undefined;
+  /** A tick asked for by a request (see tickSoon). */
+  private soon: NodeJS.Immediate | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   /** Set once the proxy publishes per-request events; the WAF log fallback is then ignored. */
   private proxyEvents = false;
@@ -73,7 +75,7 @@ export class ShieldController {
     const d = this.detector;
     const oldest = Date.now() - (d.shortSeconds > 0 ? d.shortSeconds : d.config.detectSeconds - 1) * 1000;
     const time = e.time < oldest ? oldest : e.time;
-    this.detector.request(e.site, e.siteArn, { time, clientIp: e.clientIp, country: e.country, userAgent: e.userAgent, uri: e.uri, referer: e.referer, method: e.method });
+    if (this.detector.request(e.site, e.siteArn, { time, clientIp: e.clientIp, country: e.country, userAgent: e.userAgent, uri: e.uri, referer: e.referer, method: e.method })) this.tickSoon();
   };
   private readonly onConnection = (m: unknown): void => {
     const e = m as ProxyConnectionEvent;
@@ -90,8 +92,17 @@ export class ShieldController {
       if (n === 'user-agent') ua = (h.headers[i] as { value: string }).value;
       else if (n === 'referer') ref = (h.headers[i] as { value: string }).value;
     }
-    this.detector.request(e.siteName, this.o.siteArn(e.siteName), { time: e.record.timestamp, clientIp: h.clientIp, country: h.country, userAgent: ua, uri: h.uri, referer: ref, method: h.httpMethod });
+    if (this.detector.request(e.siteName, this.o.siteArn(e.siteName), { time: e.record.timestamp, clientIp: h.clientIp, country: h.country, userAgent: ua, uri: h.uri, referer: ref, method: h.httpMethod })) this.tickSoon();
   };
+
+  /** A site's second reached the count that may declare an attack on its own: tick once the current work is done, not at the next interval. */
+  private tickSoon(): void {
+    if (this.soon !== undefined || this.timer === undefined) return;
+    this.soon = setImmediate(() => {
+      this.soon = undefined;
+      this.detector.tick(Date.now());
+    });
+  }
 
   constructor(private readonly o: ShieldControllerOptions) {
     this.signatureOptions = { ...DEFAULT_SIGNATURE, ...o.signature };
@@ -128,6 +139,8 @@ export class ShieldController {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.soon !== undefined) clearImmediate(this.soon);
+    this.soon = undefined;
     diagnostics_channel.unsubscribe(PROXY_REQUEST_CHANNEL, this.onRequest);
     diagnostics_channel.unsubscribe(PROXY_CONNECTION_CHANNEL, this.onConnection);
     diagnostics_channel.unsubscribe(WAF_LOG_CHANNEL, this.onWafLog);

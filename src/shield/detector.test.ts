@@ -323,6 +323,43 @@ describe('AttackDetector', () => {
     expect(declaredAfter(60)).toBeGreaterThanOrEqual(1250);
   });
 
+  it('a flood that starts early in a second is declared once that second alone holds a strong second of requests, at the request that makes it so', () => {
+    // Baseline 20 req/s: threshold 60 req/s, strong at 90 (1.5x). From a second's start, 200 req/s
+    // from 1000 addresses. The short window (the second before, at 20, and the part elapsed) reaches
+    // 90 req/s only ~0.7 s in; the current second alone holds 90 requests at ~0.41 s.
+    const declaredAfter = (early: boolean): number => {
+      const { d, ev } = detector();
+      const r = rng(8);
+      const t = runOften(d, T0, 300, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+      expect(ev.starts).toHaveLength(0);
+      const floodStart = t;
+      const buf: Parameters<AttackDetector['request']>[2][] = [];
+      const sink = { request: (_n: string, _a: string, x: Parameters<AttackDetector['request']>[2]) => void buf.push(x) } as unknown as AttackDetector;
+      legitSecond(sink, t, 20, 200, r);
+      floodSecond(sink, t, 200, 1000, r, '/login');
+      buf.sort((x, y) => x.time - y.time);
+      let tick = t + 250;
+      for (const x of buf) {
+        while (tick <= x.time) {
+          d.tick(tick);
+          tick += 250;
+        }
+        // As the controller does: a request that makes its second strong on its own asks for a tick.
+        if (d.request('shop', SITE, x) && early) d.tick(x.time);
+        if (ev.starts.length > 0) break;
+      }
+      for (; ev.starts.length === 0 && tick <= t + 1000; tick += 250) d.tick(tick);
+      expect(ev.starts).toHaveLength(1);
+      // attack.start is the declaring tick less detectSeconds (3 s).
+      return ev.starts[0]!.attack.start + 3000 - floodStart;
+    };
+    const early = declaredAfter(true);
+    expect(early).toBeGreaterThan(350);
+    expect(early).toBeLessThan(450);
+    // Ticks alone (every 250 ms): the count is looked at from the 0.5 s tick on.
+    expect(declaredAfter(false)).toBe(500);
+  });
+
   it('a flash crowd of page loads (a burst of requests per visitor) is not an attack in the short window either', () => {
     // A new site (no trusted baseline), default floor of 5 req/s per source. From t, 40 new visitors
     // a second each load a page with 7 assets within 80 ms: 320 req/s, over six times the static

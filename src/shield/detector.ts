@@ -133,6 +133,11 @@ interface SiteState {
   calmRun: number;
   attack: AttackAggregate | undefined;
   lastSeen: number;
+  /**
+   * Requests in one second that make it strong on their own (see tickSite; set at each tick,
+   * Infinity under attack or with the test off): reaching it asks for a tick at once.
+   */
+  burst: number;
 }
 
 /** Why a tick looked suspicious (for tests and logs). */
@@ -179,18 +184,23 @@ export class AttackDetector {
     if (!s) {
       s = {
         name, arn, traffic: new TrafficWindow(this.limits), baseline: new Baseline(this.config.tauSeconds, this.limits.baselineKeys),
-        suspiciousSince: -1, second: -1, verdict: QUIET, calm: 0, calmRun: 0, attack: undefined, lastSeen: now,
+        suspiciousSince: -1, second: -1, verdict: QUIET, calm: 0, calmRun: 0, attack: undefined, lastSeen: now, burst: 0,
       };
+      s.burst = this.burstCount(s.baseline, false);
       this.sites.set(arn, s);
     }
     return s;
   }
 
-  /** Counts one request of a site. */
-  request(siteName: string, siteArn: string, r: TrafficSample): void {
+  /**
+   * Counts one request of a site. True when it brought its second to the count that may declare an
+   * attack on its own (once per second and site): the caller should tick now rather than at the
+   * next interval (a flood is then detected as soon as it is strong, not up to a tick later).
+   */
+  request(siteName: string, siteArn: string, r: TrafficSample): boolean {
     const s = this.site(siteName, siteArn, r.time);
     s.lastSeen = r.time;
-    s.traffic.add(r);
+    return s.traffic.add(r) === Math.ceil(s.burst) && s.attack === undefined;
   }
 
   /** Counts one connection rejection of a site. */
@@ -238,12 +248,26 @@ export class AttackDetector {
     return this.hotSourceRps(b, warm) * Math.max(w.seconds, this.config.detectSeconds);
   }
 
+  /**
+   * Requests in the current second that make it strong on its own: as many as the short window
+   * needs over all its `fastSeconds` (Infinity without a short window or immediate declarations).
+   */
+  private burstCount(b: Baseline, warm: boolean): number {
+    const c = this.config;
+    return this.shortSeconds > 0 && c.immediateFactor > 0 ? c.immediateFactor * this.threshold(b, warm) * this.shortSeconds : Infinity;
+  }
+
+  /** The rate threshold (requests per second) of a site's baseline. */
+  private threshold(b: Baseline, warm: boolean): number {
+    return Math.max(this.config.rateFactor * (warm ? b.rate : 0), this.config.staticFloorRps);
+  }
+
   /** The verdict on a window for a site. */
   judge(s: { baseline: Baseline }, w: WindowStats): TickVerdict {
     const c = this.config;
     const b = s.baseline;
     const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
-    const threshold = Math.max(c.rateFactor * (warm ? b.rate : 0), c.staticFloorRps);
+    const threshold = this.threshold(b, warm);
     const deviation: string[] = [];
     if (w.total > 0) {
       const hot = this.hotSourceRequests(b, warm, w);
@@ -274,6 +298,7 @@ export class AttackDetector {
     if (!full && s.attack) return s.verdict;
     const b = s.baseline;
     const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
+    s.burst = this.burstCount(b, warm);
     if (!full && this.quiet(s, now, warm)) {
       s.suspiciousSince = -1;
       return s.verdict;
@@ -311,6 +336,23 @@ export class AttackDetector {
         strong = true;
         w = other.w;
         v = other.v;
+      }
+    }
+    // The current second alone, once it holds as many requests as the short window needs to be
+    // strong over all its `fastSeconds` (so its rate is at least as far over the threshold, measured
+    // over less than a second): the short window also holds the last complete second, from before a
+    // flood that starts early in this one, and that dilutes its rate for most of this second. A
+    // count, not the rate of a few hundred ms, so a burst (a page load, a crawler's first pages)
+    // cannot reach it on a site where a second's worth of traffic at that rate could not.
+    if (!s.attack && !strong && s.burst !== Infinity && now % 1000 > 0) {
+      if (s.traffic.totals(now, 0, true).total >= s.burst) {
+        const cw = s.traffic.window(now, 0, true);
+        const cv = this.judge(s, cw);
+        if (this.strong(cv)) {
+          strong = true;
+          w = cw;
+          v = cv;
+        }
       }
     }
     if (full) s.verdict = v;
@@ -374,7 +416,8 @@ export class AttackDetector {
    */
   private quiet(s: SiteState, now: number, warm: boolean): boolean {
     const c = this.config;
-    const threshold = Math.max(c.rateFactor * (warm ? s.baseline.rate : 0), c.staticFloorRps);
+    const threshold = this.threshold(s.baseline, warm);
+    if (s.burst !== Infinity && s.traffic.totals(now, 0, true).total >= s.burst) return false;
     for (const [seconds, current] of this.quietWindows) {
       const t = s.traffic.totals(now, seconds, current);
       if (!(t.seconds > 0 && t.total / t.seconds <= threshold && t.connections / t.seconds <= c.connectionFloorPerSec)) return false;
