@@ -219,6 +219,8 @@ export class ShieldController {
     }
     const sig = deriveSignature(v, this.signatureOptions, og.signature);
     if (!sig) {
+      // Looked at again at the next tick, not only at the next full one.
+      this.detector.lookAgain(v.attack.siteArn);
       this.o.logger.debug({ attackId: og.record.id, warm: v.warm, baselineSeconds: v.baseline.seconds, baselineRps: v.baseline.rate, hotSourceRps: v.hotSourceRps, windowRps: v.window.rps }, 'shield: nothing isolates the attack yet');
       return;
     }

@@ -360,6 +360,38 @@ describe('AttackDetector', () => {
     expect(declaredAfter(false)).toBe(500);
   });
 
+  it('during an attack, looks again at the next tick when asked (between full ticks too), over the detection window and the part of the second elapsed', () => {
+    const updatesAfterStart = (ask: boolean): number[] => {
+      const starts: AttackView[] = [];
+      const updates: AttackView[] = [];
+      const d: AttackDetector = new AttackDetector(
+        {
+          onStart: (v) => {
+            starts.push(v);
+            // As the controller does when nothing isolates the attack yet.
+            if (ask) d.lookAgain(SITE);
+          },
+          onUpdate: (v) => updates.push(v),
+          onEnd: () => undefined,
+        },
+        { minBaselineSeconds: 120, holdSeconds: 10, staticFloorRps: 50 },
+      );
+      const r = rng(5);
+      const t = runOften(d, T0, 300, (sink, t0) => legitSecond(sink, t0, 20, 200, r));
+      runOften(d, t, 1, (sink, t0) => {
+        legitSecond(sink, t0, 20, 200, r);
+        floodSecond(sink, t0, 600, 1000, r, '/login');
+      });
+      // Declared at the first tick (250 ms, see above).
+      expect(starts).toHaveLength(1);
+      return updates.map((u) => Math.round(u.window.seconds * 100) / 100);
+    };
+    // Asked: the 500 ms tick updates over 3 s + 0.5 s; the 750 ms one does not (asked once); the
+    // full tick at 1000 ms updates as always (over the complete seconds).
+    expect(updatesAfterStart(true)).toEqual([3.5, 3]);
+    expect(updatesAfterStart(false)).toEqual([3]);
+  });
+
   it('a flash crowd of page loads (a burst of requests per visitor) is not an attack in the short window either', () => {
     // A new site (no trusted baseline), default floor of 5 req/s per source. From t, 40 new visitors
     // a second each load a page with 7 assets within 80 ms: 320 req/s, over six times the static

@@ -135,9 +135,11 @@ interface SiteState {
   lastSeen: number;
   /**
    * Requests in one second that make it strong on their own (see tickSite; set at each tick,
-   * Infinity under attack or with the test off): reaching it asks for a tick at once.
+   * Infinity with the test off): reaching it asks for a tick at once (not under attack).
    */
   burst: number;
+  /** The listener asked for another look before the next full tick (see {@link AttackDetector.lookAgain}). */
+  again: boolean;
 }
 
 /** Why a tick looked suspicious (for tests and logs). */
@@ -184,7 +186,7 @@ export class AttackDetector {
     if (!s) {
       s = {
         name, arn, traffic: new TrafficWindow(this.limits), baseline: new Baseline(this.config.tauSeconds, this.limits.baselineKeys),
-        suspiciousSince: -1, second: -1, verdict: QUIET, calm: 0, calmRun: 0, attack: undefined, lastSeen: now, burst: 0,
+        suspiciousSince: -1, second: -1, verdict: QUIET, calm: 0, calmRun: 0, attack: undefined, lastSeen: now, burst: 0, again: false,
       };
       s.burst = this.burstCount(s.baseline, false);
       this.sites.set(arn, s);
@@ -208,6 +210,16 @@ export class AttackDetector {
     const s = this.site(siteName, siteArn, timeMs);
     s.lastSeen = timeMs;
     s.traffic.addConnection(timeMs, kind);
+  }
+
+  /**
+   * Asks for one more update of a site's ongoing attack at the next tick, even between full ones
+   * (the controller, when nothing isolated the attack yet: the next tick's window holds a quarter
+   * second more of the flood, instead of waiting up to a second for the next full tick).
+   */
+  lookAgain(siteArn: string): void {
+    const s = this.sites.get(siteArn);
+    if (s?.attack !== undefined) s.again = true;
   }
 
   /** The ongoing attack of a site, if any. */
@@ -295,7 +307,16 @@ export class AttackDetector {
     const c = this.config;
     const sec = Math.floor(now / 1000);
     const full = sec !== s.second;
-    if (!full && s.attack) return s.verdict;
+    if (!full && s.attack) {
+      if (s.again) {
+        // An update between full ticks, over the detection window with the part of this second
+        // elapsed: the attack's totals are accounted on full ticks only, as always.
+        s.again = false;
+        const b = s.baseline;
+        this.listener.onUpdate(this.view(s, s.traffic.window(now, c.detectSeconds, true), b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0));
+      }
+      return s.verdict;
+    }
     const b = s.baseline;
     const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
     s.burst = this.burstCount(b, warm);
@@ -398,6 +419,8 @@ export class AttackDetector {
     if (v.suspicious || v.rps > v.threshold * 0.5) s.calm = 0;
     else s.calm++;
     const view = this.view(s, w, warm);
+    // This update is the look asked for, if one was.
+    s.again = false;
     if (s.calm >= c.holdSeconds) {
       s.attack.end = now - s.calm * 1000;
       s.attack = undefined;
