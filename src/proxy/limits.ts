@@ -103,23 +103,18 @@ const OPEN = 'bulwark_proxy_open_connections';
 const UPSTREAM = 'bulwark_proxy_upstream_requests';
 const UPSTREAM_LIMIT = 'bulwark_proxy_upstream_limit';
 
+/** A running site's connection guard and upstream gate. */
+interface SiteGuards {
+  readonly guard: ConnectionGuard;
+  readonly gate: UpstreamGate;
+}
+
 /** The guards and gates of the running sites of a registry, read when the gauges are scraped. */
-const watched = new WeakMap<Registry, Map<string, { guard: ConnectionGuard; gate: UpstreamGate }>>();
+const watched = new WeakMap<Registry, Map<string, SiteGuards>>();
 
 /** The gauges of a registry, computed at scrape time from its sites (nothing on the request path). */
-function registerGauges(registry: Registry, all: Map<string, { guard: ConnectionGuard; gate: UpstreamGate }>): void {
-  if (registry.getSingleMetric(OPEN) === undefined) {
-    new Gauge({
-      name: OPEN,
-      help: 'Connections the site tracks now (admitted and not yet closed)',
-      labelNames: ['site'],
-      registers: [registry],
-      collect(this: Gauge<'site'>) {
-        this.reset();
-        for (const [site, w] of all) this.labels(site).set(w.guard.connectionCount);
-      },
-    });
-  }
+function registerGauges(registry: Registry, all: Map<string, SiteGuards>): void {
+  siteGauge(registry, all, OPEN, 'Connections the site tracks now (admitted and not yet closed)', (w) => w.guard.connectionCount);
   if (registry.getSingleMetric(UPSTREAM) === undefined) {
     new Gauge({
       name: UPSTREAM,
@@ -135,25 +130,29 @@ function registerGauges(registry: Registry, all: Map<string, { guard: Connection
       },
     });
   }
-  if (registry.getSingleMetric(UPSTREAM_LIMIT) === undefined) {
-    new Gauge({
-      name: UPSTREAM_LIMIT,
-      help: 'Upstream slots granted at most now: the adaptive limit, else the slot count (0: no cap)',
-      labelNames: ['site'],
-      registers: [registry],
-      collect(this: Gauge<'site'>) {
-        this.reset();
-        for (const [site, w] of all) this.labels(site).set(w.gate.limit);
-      },
-    });
-  }
+  siteGauge(registry, all, UPSTREAM_LIMIT, 'Upstream slots granted at most now: the adaptive limit, else the slot count (0: no cap)', (w) => w.gate.limit);
+}
+
+/** Registers (once per registry) a gauge with one value per site, read from its guard and gate at scrape time. */
+function siteGauge(registry: Registry, all: Map<string, SiteGuards>, name: string, help: string, value: (w: SiteGuards) => number): void {
+  if (registry.getSingleMetric(name) !== undefined) return;
+  new Gauge({
+    name,
+    help,
+    labelNames: ['site'],
+    registers: [registry],
+    collect(this: Gauge<'site'>) {
+      this.reset();
+      for (const [site, w] of all) this.labels(site).set(value(w));
+    },
+  });
 }
 
 /** Prometheus counters and gauges of the limits (shared by every site of a registry). */
 export class LimitMetrics {
   private readonly rejected: Counter<'site' | 'reason'>;
   private readonly cut: Counter<'site' | 'kind'>;
-  private readonly sites: Map<string, { guard: ConnectionGuard; gate: UpstreamGate }>;
+  private readonly sites: Map<string, SiteGuards>;
 
   constructor(registry: Registry) {
     let sites = watched.get(registry);
