@@ -103,7 +103,6 @@ export class TrafficWindow {
     return s;
   }
 
-  /** Counts one request. */
   /** Counts one request; returns its second's count so far. */
   add(r: TrafficSample): number {
     const s = this.slotFor(r.time);

@@ -269,6 +269,11 @@ export class AttackDetector {
     return this.shortSeconds > 0 && c.immediateFactor > 0 ? c.immediateFactor * this.threshold(b, warm) * this.shortSeconds : Infinity;
   }
 
+  /** Whether a site's baseline is trusted: enough calm history, and its composition learnt. */
+  private warm(b: Baseline): boolean {
+    return b.seconds >= this.config.minBaselineSeconds && b.compositionUpdates > 0;
+  }
+
   /** The rate threshold (requests per second) of a site's baseline. */
   private threshold(b: Baseline, warm: boolean): number {
     return Math.max(this.config.rateFactor * (warm ? b.rate : 0), this.config.staticFloorRps);
@@ -278,7 +283,7 @@ export class AttackDetector {
   judge(s: { baseline: Baseline }, w: WindowStats): TickVerdict {
     const c = this.config;
     const b = s.baseline;
-    const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
+    const warm = this.warm(b);
     const threshold = this.threshold(b, warm);
     const deviation: string[] = [];
     if (w.total > 0) {
@@ -312,13 +317,12 @@ export class AttackDetector {
         // An update between full ticks, over the detection window with the part of this second
         // elapsed: the attack's totals are accounted on full ticks only, as always.
         s.again = false;
-        const b = s.baseline;
-        this.listener.onUpdate(this.view(s, s.traffic.window(now, c.detectSeconds, true), b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0));
+        this.listener.onUpdate(this.view(s, s.traffic.window(now, c.detectSeconds, true), this.warm(s.baseline)));
       }
       return s.verdict;
     }
     const b = s.baseline;
-    const warm = b.seconds >= c.minBaselineSeconds && b.compositionUpdates > 0;
+    const warm = this.warm(b);
     s.burst = this.burstCount(b, warm);
     if (!full && this.quiet(s, now, warm)) {
       s.suspiciousSince = -1;
