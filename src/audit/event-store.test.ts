@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { SealManager } from '../barrier/index.js';
 import { MemoryBackend, type BatchOp } from '../storage/index.js';
@@ -72,6 +73,44 @@ describe('EventStore group commit', () => {
     for (const [i, k] of keys.entries()) expect(await third.getJson(k)).toBe(jsons[i]);
     expect(await third.getJson(`${String(Date.UTC(2024, 4, 1, 12, 0, 0, 1)).padStart(16, '0')}/${items[0]?.e.eventId}`)).toBeUndefined();
     expect(await third.getJson('0000000000000001/nope')).toBeUndefined();
+  });
+
+  it('deflates a large group row and its pending row, which other nodes read before and after compaction', async () => {
+    const kv = new MemoryBackend();
+    const store = new EventStore(kv);
+    await store.load();
+    const other = new EventStore(kv);
+    await other.load();
+    const items = Array.from({ length: 24 }, (_, i) => rec(i));
+    const jsons = items.map(({ r }) => JSON.stringify(r));
+    await Promise.all(items.map(({ e, r }, i) => store.append(r, jsons[i] as string, e.time.getTime(), ['t1'])));
+    await store.close(); // no background compaction: the pending row stays until `third` loads
+    const [row, ...more] = await kv.list('audit/recs/');
+    expect(more).toEqual([]);
+    const stored = (await kv.get(row as string)) as Buffer;
+    const plainBytes = 5 + jsons.reduce((n, j) => n + 4 + Buffer.byteLength(j), 0);
+    // Format 2: deflated, and much smaller (the records of one group repeat most of their text).
+    expect(stored[0]).toBe(2);
+    expect(stored.length).toBeLessThan(plainBytes / 4);
+    const inflated = inflateRawSync(stored.subarray(1));
+    expect(inflated.length).toBe(plainBytes);
+    expect(inflated.subarray(0, 5)).toEqual(Buffer.from([1, 0, 0, 0, 24]));
+    const [pendingRow] = await kv.list('audit/pending/');
+    const pendingValue = (await kv.get(pendingRow as string)) as Buffer;
+    expect(pendingValue[0]).toBe(1);
+    expect(inflateRawSync(pendingValue.subarray(1)).toString('utf8')).toContain('audit/outbox/t1/\t0,1,2,');
+    const keys = items.map(({ e }) => `${String(e.time.getTime()).padStart(16, '0')}/${e.eventId}`);
+    // Another node reads the deflated pending row (the group is not compacted yet) ...
+    expect((await other.scan({ startMs: 0, endMs: Date.UTC(2030, 0), limit: 50 })).keys).toEqual([...keys].reverse());
+    for (const [i, k] of keys.entries()) expect(await other.getJson(k)).toBe(jsons[i]);
+    expect(await other.outbox('t1')).toEqual(keys);
+    // ... and after compaction, the directory and outbox rows.
+    const third = new EventStore(kv);
+    await third.load();
+    expect(await kv.list('audit/pending/')).toEqual([]);
+    expect((await third.scan({ startMs: 0, endMs: Date.UTC(2030, 0), limit: 50 })).keys).toEqual([...keys].reverse());
+    for (const [i, k] of keys.entries()) expect(await third.getJson(k)).toBe(jsons[i]);
+    expect(await third.outbox('t1')).toEqual(keys);
   });
 
   it('batches appends that arrive while a write is in flight into the next single batch', async () => {
