@@ -75,13 +75,13 @@ describe('EventStore group commit', () => {
     expect(await third.getJson('0000000000000001/nope')).toBeUndefined();
   });
 
-  it('deflates a large group row and its pending row, which other nodes read before and after compaction', async () => {
+  it('deflates a large group row, its pending row and directory row, keeps index rows as positions, and reads them all from other nodes', async () => {
     const kv = new MemoryBackend();
     const store = new EventStore(kv);
     await store.load();
     const other = new EventStore(kv);
     await other.load();
-    const items = Array.from({ length: 24 }, (_, i) => rec(i));
+    const items = Array.from({ length: 64 }, (_, i) => rec(i));
     const jsons = items.map(({ r }) => JSON.stringify(r));
     await Promise.all(items.map(({ e, r }, i) => store.append(r, jsons[i] as string, e.time.getTime(), ['t1'])));
     await store.close(); // no background compaction: the pending row stays until `third` loads
@@ -94,21 +94,34 @@ describe('EventStore group commit', () => {
     expect(stored.length).toBeLessThan(plainBytes / 4);
     const inflated = inflateRawSync(stored.subarray(1));
     expect(inflated.length).toBe(plainBytes);
-    expect(inflated.subarray(0, 5)).toEqual(Buffer.from([1, 0, 0, 0, 24]));
+    expect(inflated.subarray(0, 5)).toEqual(Buffer.from([1, 0, 0, 0, 64]));
     const [pendingRow] = await kv.list('audit/pending/');
     const pendingValue = (await kv.get(pendingRow as string)) as Buffer;
     expect(pendingValue[0]).toBe(1);
     expect(inflateRawSync(pendingValue.subarray(1)).toString('utf8')).toContain('audit/outbox/t1/\t0,1,2,');
     const keys = items.map(({ e }) => `${String(e.time.getTime()).padStart(16, '0')}/${e.eventId}`);
     // Another node reads the deflated pending row (the group is not compacted yet) ...
-    expect((await other.scan({ startMs: 0, endMs: Date.UTC(2030, 0), limit: 50 })).keys).toEqual([...keys].reverse());
+    expect((await other.scan({ startMs: 0, endMs: Date.UTC(2030, 0), limit: 100 })).keys).toEqual([...keys].reverse());
     for (const [i, k] of keys.entries()) expect(await other.getJson(k)).toBe(jsons[i]);
     expect(await other.outbox('t1')).toEqual(keys);
     // ... and after compaction, the directory and outbox rows.
     const third = new EventStore(kv);
     await third.load();
     expect(await kv.list('audit/pending/')).toEqual([]);
-    expect((await third.scan({ startMs: 0, endMs: Date.UTC(2030, 0), limit: 50 })).keys).toEqual([...keys].reverse());
+    // Compacted: the second's directory row is deflated; index and outbox rows hold positions in it.
+    const [dirRow, ...moreDirs] = await kv.list('audit/dir/');
+    expect(moreDirs).toEqual([]);
+    expect(((await kv.get(dirRow as string)) as Buffer)[0]).toBe(2);
+    const suffix = (dirRow as string).slice('audit/dir/'.length);
+    const rowText = async (k: string): Promise<string> => ((await kv.get(k)) as Buffer).toString('latin1');
+    const idxRows = await kv.list('audit/idx/');
+    expect(idxRows.every((k) => k.endsWith('/' + suffix))).toBe(true);
+    const idxValues = await Promise.all(idxRows.map(rowText));
+    expect(idxValues.filter((v) => v === '\x010-63').length).toBeGreaterThanOrEqual(3); // EventSource, ReadOnly, Username, ...
+    for (let i = 0; i < 64; i++) expect(idxValues).toContain('\x01' + i); // EventName Op<i>
+    expect(await rowText(`audit/outbox/t1/${suffix}`)).toBe('\x010-63');
+    expect((await third.scan({ startMs: 0, endMs: Date.UTC(2030, 0), attribute: { key: 'EventName', value: 'Op17' }, limit: 10 })).keys).toEqual([keys[17]]);
+    expect((await third.scan({ startMs: 0, endMs: Date.UTC(2030, 0), limit: 100 })).keys).toEqual([...keys].reverse());
     for (const [i, k] of keys.entries()) expect(await third.getJson(k)).toBe(jsons[i]);
     expect(await third.outbox('t1')).toEqual(keys);
   });

@@ -10,15 +10,17 @@
  *   audit/recs/<16-digit ms>/<group>                     a commit group's records: its newest record's
  *                                                        millisecond, the group id; the value is
  *                                                        {@link encodeGroup}'s length-prefixed JSONs,
- *                                                        deflated when 2 KB or more ({@link packRow})
- *   audit/dir/<16-digit s>/<group>                       the record refs (newline-separated) of one
- *                                                        compaction's records of this second: every
- *                                                        record, for lookups without an attribute
- *                                                        and for finding a record from its key
- *   audit/idx/<Attribute>/<tag>/<16-digit s>/<group>     likewise, the refs of the records with this
- *                                                        attribute value in this second
- *   audit/outbox/<trail>/<16-digit s>/<group>            likewise: its records of this second that the
- *                                                        trail must still deliver
+ *                                                        deflated when 4 KB or more ({@link packRow})
+ *   audit/dir/<16-digit s>/<group>                       the record refs (newline-separated, deflated
+ *                                                        when 4 KB or more) of one compaction's records
+ *                                                        of this second: every record, for lookups
+ *                                                        without an attribute and for finding a record
+ *                                                        from its key
+ *   audit/idx/<Attribute>/<tag>/<16-digit s>/<group>     the records with this attribute value among
+ *                                                        them, as positions in that directory row
+ *                                                        ({@link encodePositions})
+ *   audit/outbox/<trail>/<16-digit s>/<group>            likewise: those the trail must still deliver
+ *                                                        (as refs once a delivery rewrote the row)
  *   audit/groups/<16-digit s>/<group>                    the dir, index and outbox rows written for that
  *                                                        second and group (purge deletes them)
  *   audit/pending/<16-digit ms>/<group>                  a commit group not yet compacted: its refs and,
@@ -42,7 +44,8 @@
  * are the record's millisecond, so the record's key follows from the id (its location: from the
  * directory rows of that second). An id that does not carry its record's time is indexed like the
  * other attributes.
- * Earlier layouts are still read (and purged): `audit/events/<16-digit ms>/<eventId>`, one row per
+ * Earlier layouts are still read (and purged): index and outbox rows holding refs (as directory
+ * rows do) and directory rows never deflated; `audit/events/<16-digit ms>/<eventId>`, one row per
  * record holding its JSON, whose refs in index, outbox and pending rows are bare event keys; and
  * before that, per-record index rows `audit/idx/<Attribute>/<tag>/<16-digit ms>/<eventId>` and
  * outbox rows with empty values.
@@ -96,10 +99,11 @@ const PENDING_DEFLATED = 1;
  * Group and pending rows of at least this many bytes are stored deflated. A commit group of 22
  * KMS records (20 KB of JSON) deflates to 1.7 KB in ~35 us (level 3): it then fits in one B-tree
  * leaf instead of overflowing into pages of its own: the SQLite writer's CPU per audited KMS call
- * fell by about 30 % (docs/benchmarks.md, issue 4). A single record gains too little to pay for
+ * fell by about 30 % (docs/benchmarks.md, issue 4). Smaller rows stay in their leaf anyway (a
+ * 16 KiB page keeps up to ~4 KB of a row in the leaf) and would gain too little to pay for
  * deflate's ~15 us of set-up.
  */
-const DEFLATE_MIN_BYTES = 2048;
+const DEFLATE_MIN_BYTES = 4096;
 const DEFLATE_LEVEL = 3;
 /** A deflated row never inflates past this (rows are sealed by the barrier: this only bounds a bug). */
 const INFLATE_MAX_BYTES = 128 * 1024 * 1024;
@@ -243,11 +247,63 @@ function decodeGroup(stored: Buffer): GroupRow | undefined {
   return { value, starts, sizes };
 }
 
-/** The refs of an index, outbox or directory row (a row of the per-record layout holds none: its key names the record). */
-function rowMembers(rowKey: string, value: Buffer | undefined, base: string): string[] {
+/**
+ * The first byte of an index or outbox row written by a compaction: the positions of its members
+ * in the directory row of the same second and compaction ({@link encodePositions}), instead of
+ * their refs. A record is under about eight index rows: as refs (~70 bytes each) they were most of
+ * the bytes the SQLite writer wrote per record; as positions, a row whose members are a run of the
+ * second's records (every Encrypt call, every read-only call, ...) is a few bytes.
+ */
+const ROW_POSITIONS = 1;
+/** The first byte of a deflated directory row ({@link packRow}); a plain one is refs, which start with a digit. */
+const ROW_DEFLATED = 2;
+
+/** Ascending positions as `\x01` and comma-separated runs: `0-1999` or `3,5-9,12`. */
+function encodePositions(positions: readonly number[]): Buffer {
+  let text = '';
+  for (let i = 0; i < positions.length; ) {
+    const first = positions[i] as number;
+    let last = first;
+    while (i + 1 < positions.length && positions[i + 1] === last + 1) last = positions[++i] as number;
+    i++;
+    text += (text === '' ? '' : ',') + (last === first ? String(first) : first + '-' + last);
+  }
+  const out = Buffer.allocUnsafe(1 + text.length);
+  out[0] = ROW_POSITIONS;
+  out.write(text, 1, 'latin1');
+  return out;
+}
+
+/** The positions {@link encodePositions} wrote, each below `max` (others are dropped). */
+function decodePositions(value: Buffer, max: number): number[] {
+  const out: number[] = [];
+  for (const run of value.toString('latin1', 1).split(',')) {
+    const dash = run.indexOf('-');
+    const first = Number(dash < 0 ? run : run.slice(0, dash));
+    const last = dash < 0 ? first : Number(run.slice(dash + 1));
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0) continue;
+    for (let p = first; p <= last && p < max; p++) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The refs of a directory row, or of an index or outbox row in ref form (a row of the per-record
+ * layout holds none: its key names the record). Undefined for a row of positions.
+ */
+function rowMembers(rowKey: string, value: Buffer | undefined, base: string): string[] | undefined {
   if (value === undefined) return [];
   if (value.length === 0) return [rowKey.slice(base.length)];
-  return value.toString('utf8').split('\n');
+  if (value[0] === ROW_POSITIONS) return undefined;
+  let text = value;
+  if (value[0] === ROW_DEFLATED) {
+    try {
+      text = unpackRow(value);
+    } catch {
+      return [];
+    }
+  }
+  return text.toString('utf8').split('\n');
 }
 
 /** An outbox row's members as last read, so delivered records can be cleared from shared rows. */
@@ -272,7 +328,7 @@ interface PendingGroup {
 
 /**
  * A pending row's value: the refs, an empty line, then `<prefix>\t<index>,<index>...` lines
- * (deflated when 2 KB or more, see {@link packRow}).
+ * (deflated when 4 KB or more, see {@link packRow}).
  */
 function encodePending(g: PendingGroup): Buffer {
   let text = g.keys.join('\n') + '\n';
@@ -596,54 +652,55 @@ export class EventStore {
    */
   private compactionOps(groups: readonly PendingGroup[]): BatchOp[] {
     const gid = this.groupPrefix + (this.groupSeq++).toString(36);
-    // second -> row prefix -> member refs
-    const bySecond = new Map<string, Map<string, string[]>>();
+    // second -> its directory row's refs, and row prefix -> member positions in them
+    const bySecond = new Map<string, { readonly dir: string[]; readonly rows: Map<string, number[]> }>();
     for (const g of groups) {
-      // Each record is under about eight row prefixes: its second is worked out once. Every
-      // record goes into its second's directory row.
+      // Each record is under about eight row prefixes: its second and its position in the
+      // second's directory row (which takes every record) are worked out once.
       // (The second of a 16-digit key: its first 13 digits and '000'.)
-      const seconds = new Array<Map<string, string[]>>(g.keys.length);
+      const seconds = new Array<Map<string, number[]>>(g.keys.length);
+      const positions = new Array<number>(g.keys.length);
       let lastDigits = '';
-      let rows: Map<string, string[]> | undefined;
-      let dir: string[] | undefined;
+      let second: { readonly dir: string[]; readonly rows: Map<string, number[]> } | undefined;
       for (let i = 0; i < g.keys.length; i++) {
         const k = g.keys[i] as string;
         const digits = k.slice(0, TIME_DIGITS - 3);
-        if (digits !== lastDigits || rows === undefined || dir === undefined) {
+        if (digits !== lastDigits || second === undefined) {
           lastDigits = digits;
-          const second = digits + '000';
-          rows = bySecond.get(second);
-          if (rows === undefined) bySecond.set(second, (rows = new Map()));
-          dir = rows.get(DIR);
-          if (dir === undefined) rows.set(DIR, (dir = []));
+          const s = digits + '000';
+          second = bySecond.get(s);
+          if (second === undefined) bySecond.set(s, (second = { dir: [], rows: new Map() }));
         }
-        seconds[i] = rows;
-        dir.push(k);
+        seconds[i] = second.rows;
+        positions[i] = second.dir.length;
+        second.dir.push(k);
       }
       for (const [p, idxs] of g.rows) {
         // Usually every member is of one second: its row is looked up once.
-        let lastRows: Map<string, string[]> | undefined;
-        let members: string[] | undefined;
+        let lastRows: Map<string, number[]> | undefined;
+        let members: number[] | undefined;
         for (let i = 0; i < idxs.length; i++) {
           const at = idxs[i] as number;
-          const second = seconds[at] as Map<string, string[]>;
-          if (second !== lastRows || members === undefined) {
-            lastRows = second;
-            members = second.get(p);
-            if (members === undefined) second.set(p, (members = []));
+          const rows = seconds[at] as Map<string, number[]>;
+          if (rows !== lastRows || members === undefined) {
+            lastRows = rows;
+            members = rows.get(p);
+            if (members === undefined) rows.set(p, (members = []));
           }
-          members.push(g.keys[at] as string);
+          members.push(positions[at] as number);
         }
       }
     }
     const ops: BatchOp[] = [];
-    for (const [second, rows] of bySecond) {
+    for (const [second, { dir, rows }] of bySecond) {
       const suffix = second + '/' + gid;
-      const manifest: string[] = [];
+      const manifest: string[] = [DIR + suffix];
+      ops.push({ op: 'put', key: DIR + suffix, value: packRow(Buffer.from(dir.join('\n'), 'utf8'), ROW_DEFLATED) });
       for (const [p, members] of rows) {
         const key = p + suffix;
         manifest.push(key);
-        ops.push({ op: 'put', key, value: Buffer.from(members.join('\n'), 'utf8') });
+        // Positions ascend: groups are taken in order, and each group's members in order.
+        ops.push({ op: 'put', key, value: encodePositions(members) });
       }
       ops.push({ op: 'put', key: GROUPS + suffix, value: Buffer.from(manifest.join('\n'), 'utf8') });
     }
@@ -841,7 +898,7 @@ export class EventStore {
       this.rowCache.set(row, refs);
       return refs;
     }
-    refs = rowMembers(row, await this.kv.get(row), base);
+    refs = await this.rowRefsOf(row, await this.kv.get(row), base);
     // (Another scan may have read it meanwhile.)
     if (refs.length === 0 || this.rowCache.has(row)) return refs;
     this.rowCacheRefs += refs.length;
@@ -852,6 +909,16 @@ export class EventStore {
       this.rowCacheRefs -= old.length;
     }
     return refs;
+  }
+
+  /** The refs of a row read as `value`: a row of positions takes them from its directory row. */
+  private async rowRefsOf(row: string, value: Buffer | undefined, base: string): Promise<readonly string[]> {
+    const refs = rowMembers(row, value, base);
+    if (refs !== undefined) return refs;
+    // A directory row is never one of positions (nor is a row under another base read as one).
+    if (base === DIR || value === undefined) return [];
+    const dir = await this.rowRefs(DIR + row.slice(base.length), DIR);
+    return decodePositions(value, dir.length).map((p) => dir[p] as string);
   }
 
   /** Remembers where a key returned by a scan is, for the getJson that usually follows. */
@@ -1017,7 +1084,7 @@ export class EventStore {
     const view: OutboxView = { rowOf: new Map(), members: new Map(), locOf: new Map() };
     const keys: EventKey[] = [];
     for (const row of await this.kv.list(prefix)) {
-      const refs = rowMembers(row, await this.kv.get(row), prefix);
+      const refs = await this.rowRefsOf(row, await this.kv.get(row), prefix);
       if (refs.length === 0) continue;
       const members = new Map<EventKey, string>();
       view.members.set(row, members);
