@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { SealManager } from '../barrier/index.js';
 import { MemoryBackend, type BatchOp } from '../storage/index.js';
-import { EventStore } from './event-store.js';
+import { decodePositions, encodePositions, EventStore } from './event-store.js';
 import { toCloudTrailRecord } from './record.js';
 import { ACCOUNT, apiEvent, expectOutboxClearsAcrossReopen } from './testing.js';
 
@@ -419,5 +420,33 @@ describe('EventStore over the barrier', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('EventStore position rows', () => {
+  it('round-trips any ascending set of positions, as runs', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 3000 }), { maxLength: 400 }), (xs) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const value = encodePositions(sorted);
+        expect(value[0]).toBe(1);
+        expect(decodePositions(value, 3001)).toEqual(sorted);
+        // Positions past the directory row's end are dropped.
+        expect(decodePositions(value, 100)).toEqual(sorted.filter((p) => p < 100));
+      }),
+    );
+    expect(encodePositions([0, 1, 2, 3, 7, 9, 10]).toString('latin1')).toBe('\x010-3,7,9-10');
+  });
+
+  it('reads any bytes after the format byte without throwing, within the row', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.integer({ min: 0, max: 50 }), (bytes, max) => {
+        const out = decodePositions(Buffer.concat([Buffer.from([1]), Buffer.from(bytes)]), max);
+        expect(out.every((p) => Number.isInteger(p) && p >= 0 && p < max)).toBe(true);
+      }),
+    );
+    expect(decodePositions(Buffer.from('\x010-4294967295', 'latin1'), 3)).toEqual([0, 1, 2]);
+    expect(decodePositions(Buffer.from('\x01', 'latin1'), 3)).toEqual([]);
+    expect(decodePositions(Buffer.from('\x01-2,x,1-,2', 'latin1'), 3)).toEqual([2]);
   });
 });

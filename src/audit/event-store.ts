@@ -258,8 +258,8 @@ const ROW_POSITIONS = 1;
 /** The first byte of a deflated directory row ({@link packRow}); a plain one is refs, which start with a digit. */
 const ROW_DEFLATED = 2;
 
-/** Ascending positions as `\x01` and comma-separated runs: `0-1999` or `3,5-9,12`. */
-function encodePositions(positions: readonly number[]): Buffer {
+/** Ascending positions as `\x01` and comma-separated runs: `0-1999` or `3,5-9,12` (exported for tests). */
+export function encodePositions(positions: readonly number[]): Buffer {
   let text = '';
   for (let i = 0; i < positions.length; ) {
     const first = positions[i] as number;
@@ -274,14 +274,18 @@ function encodePositions(positions: readonly number[]): Buffer {
   return out;
 }
 
-/** The positions {@link encodePositions} wrote, each below `max` (others are dropped). */
-function decodePositions(value: Buffer, max: number): number[] {
+const DIGITS = /^[0-9]{1,10}$/;
+
+/** The positions {@link encodePositions} wrote, each below `max` (others, and malformed runs, are dropped). */
+export function decodePositions(value: Buffer, max: number): number[] {
   const out: number[] = [];
   for (const run of value.toString('latin1', 1).split(',')) {
     const dash = run.indexOf('-');
-    const first = Number(dash < 0 ? run : run.slice(0, dash));
-    const last = dash < 0 ? first : Number(run.slice(dash + 1));
-    if (!Number.isInteger(first) || !Number.isInteger(last) || first < 0) continue;
+    const a = dash < 0 ? run : run.slice(0, dash);
+    const b = dash < 0 ? run : run.slice(dash + 1);
+    if (!DIGITS.test(a) || !DIGITS.test(b)) continue;
+    const first = Number(a);
+    const last = Number(b);
     for (let p = first; p <= last && p < max; p++) out.push(p);
   }
   return out;
