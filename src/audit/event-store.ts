@@ -207,9 +207,17 @@ function packRow(plain: Buffer, format: number): Buffer {
   return out;
 }
 
-/** The plain bytes of a row {@link packRow} deflated (the value past its format byte). */
-function unpackRow(value: Buffer): Buffer {
-  return inflateRawSync(value.subarray(1), { maxOutputLength: INFLATE_MAX_BYTES });
+/**
+ * The plain bytes of a stored row: inflated when its first byte is the `format` {@link packRow}
+ * gave it, else the value as stored; undefined when it does not inflate.
+ */
+function unpackRow(stored: Buffer, format: number): Buffer | undefined {
+  if (stored.length === 0 || stored[0] !== format) return stored;
+  try {
+    return inflateRawSync(stored.subarray(1), { maxOutputLength: INFLATE_MAX_BYTES });
+  } catch {
+    return undefined;
+  }
 }
 
 /** A decoded group row: record i's JSON is `value[starts[i], starts[i] + sizes[i])`. */
@@ -221,15 +229,8 @@ interface GroupRow {
 
 /** Decodes a group row's value (undefined if it is not one). */
 function decodeGroup(stored: Buffer): GroupRow | undefined {
-  let value = stored;
-  if (value.length > 1 && value[0] === GROUP_DEFLATED) {
-    try {
-      value = unpackRow(value);
-    } catch {
-      return undefined;
-    }
-  }
-  if (value.length < 5 || value[0] !== GROUP_FORMAT) return undefined;
+  const value = unpackRow(stored, GROUP_DEFLATED);
+  if (value === undefined || value.length < 5 || value[0] !== GROUP_FORMAT) return undefined;
   const n = value.readUInt32BE(1);
   if (n > (value.length - 5) / 4) return undefined;
   const starts = new Uint32Array(n);
@@ -299,15 +300,8 @@ function rowMembers(rowKey: string, value: Buffer | undefined, base: string): st
   if (value === undefined) return [];
   if (value.length === 0) return [rowKey.slice(base.length)];
   if (value[0] === ROW_POSITIONS) return undefined;
-  let text = value;
-  if (value[0] === ROW_DEFLATED) {
-    try {
-      text = unpackRow(value);
-    } catch {
-      return [];
-    }
-  }
-  return text.toString('utf8').split('\n');
+  const text = unpackRow(value, ROW_DEFLATED);
+  return text === undefined ? [] : text.toString('utf8').split('\n');
 }
 
 /** An outbox row's members as last read, so delivered records can be cleared from shared rows. */
@@ -341,14 +335,8 @@ function encodePending(g: PendingGroup): Buffer {
 }
 
 function decodePending(key: string, stored: Buffer): PendingGroup | undefined {
-  let value = stored;
-  if (value.length > 1 && value[0] === PENDING_DEFLATED) {
-    try {
-      value = unpackRow(value);
-    } catch {
-      return undefined;
-    }
-  }
+  const value = unpackRow(stored, PENDING_DEFLATED);
+  if (value === undefined) return undefined;
   const text = value.toString('utf8');
   const cut = text.indexOf('\n\n');
   if (cut < 0) return undefined;
